@@ -1,0 +1,28 @@
+"""minigraph: TensorFlow 1.x graph-mode semantics in Python, with numba CPU kernels.
+
+`import minigraph as tf` and write TF1 programs: build a graph, run it in a Session.
+This module only re-exports the TF1 namespace; the code lives in the subpackages.
+"""
+# isort: skip_file
+from minigraph.framework import dtypes
+from minigraph.framework.dtypes import (  # noqa: F401
+    DType, as_dtype, float16, half, float32, float64, double, int8, int16, int32, int64,
+    uint8, uint16, bool)
+from minigraph.framework.tensor_shape import Dimension, TensorShape  # noqa: F401
+from minigraph.framework.graph import (  # noqa: F401
+    Graph, Operation, Tensor, GraphKeys, get_default_graph, reset_default_graph,
+    name_scope, control_dependencies, add_to_collection, add_to_collections,
+    get_collection, get_collection_ref, convert_to_tensor, register_tensor_conversion_function)
+from minigraph.framework.session import Session, InteractiveSession, get_default_session  # noqa: F401
+from minigraph.framework.gradients import gradients  # noqa: F401
+from minigraph import errors, test  # noqa: F401
+
+from minigraph import ops as _ops  # registers every op type
+from minigraph.ops.constant_op import constant  # noqa: F401
+from minigraph.ops.array_ops import placeholder, placeholder_with_default, identity  # noqa: F401
+from minigraph.ops.control_flow_ops import no_op, group, tuple  # noqa: F401
+from minigraph.ops.math_ops import add  # noqa: F401
+
+newaxis = None
+
+__version__ = "0.1.0"

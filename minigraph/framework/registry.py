@@ -1,0 +1,141 @@
+"""The op registry: every op type is one `Op` subclass holding all of its rules.
+
+An op type is defined once, in `minigraph/ops/`, as a subclass of `Op`:
+
+    class Add(Op):
+        '''x + y, with NumPy broadcasting.'''
+        def infer(self, op):
+            return [(op.inputs[0].dtype, broadcast_shape(op, *op.inputs))]
+        def compute(self, op, x, y):
+            return np.add(x, y)
+        def gradient(self, op, grad):
+            x, y = op.inputs
+            return [reduce_to(grad, x), reduce_to(grad, y)]
+
+followed by the TF1-named function users call, which converts its arguments and calls
+`make_op("Add", [x, y], attrs, name)`. Defining the class registers it (the TF1 op type
+name is the class name unless `type = "..."` says otherwise). The session, the graph and
+the gradient walker know nothing about particular ops; they only use this contract:
+
+- `infer(op)`: returns one `(dtype, shape)` per output, from `op.inputs` (tensors with
+  static dtypes/shapes) and `op.attrs`. It runs when the op is created and must raise
+  ValueError/TypeError naming `op.name`, `op.type` and every shape involved when the
+  inputs cannot work together.
+- `compute(op, *arrays)`: the kernel call on NumPy arrays (numba kernels live in
+  `ops/kernels/`). Returns one array for a one-output op, else a tuple. It must never
+  modify its input arrays (they may be constants, variables or feeds). With
+  `needs_context = True` it is called as `compute(ctx, op, *arrays)`, where `ctx` is the
+  run context (variable values, random state) of the session or eager runtime.
+- `gradient(op, *grads)`: given one gradient tensor per output, returns one gradient
+  tensor (or None) per input, built with graph ops (so gradients of gradients work).
+  Leave it None when TF1 defines no gradient (the gradient walker raises LookupError
+  naming the op); set `not_differentiable = True` for ops whose inputs get no gradient.
+- `static_value(op)`: optionally, output 0's value as a NumPy array when it is known at
+  graph-construction time (constants, shapes that are fully defined), else None. Shape
+  inference uses it (`reshape(x, [2, -1])`).
+
+Flags: `requires_feed` (a placeholder: a session refuses a plan that needs it unfed),
+`stateful` (never folded or deduplicated: variables, random ops, assignments),
+`aliases_input` (compute may return an input array, or a view of it, unchanged; the
+session then copies fetched results so users never alias graph state).
+"""
+
+import numpy as np
+
+from minigraph.framework import graph as _graph
+
+_REGISTRY = {}
+
+
+class Op:
+    type = None
+    needs_context = False
+    stateful = False
+    aliases_input = False
+    not_differentiable = False
+    requires_feed = False
+    gradient = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "type" not in cls.__dict__:
+            cls.type = cls.__name__
+        if cls.type is None or cls.__dict__.get("abstract", False):
+            return
+        if cls.type in _REGISTRY:
+            raise ValueError("Op type %r is defined twice: %s and %s"
+                             % (cls.type, _REGISTRY[cls.type].__class__, cls))
+        _REGISTRY[cls.type] = cls()
+
+    def infer(self, op):
+        raise NotImplementedError("Op %s defines no shape inference" % self.type)
+
+    def compute(self, op, *inputs):
+        raise NotImplementedError("Op %s has no kernel" % self.type)
+
+    def static_value(self, op):
+        return None
+
+    def __repr__(self):
+        return "<op type %s>" % self.type
+
+
+def get_op_def(op_type):
+    """The registered `Op` for a type name.
+
+    Raises:
+      KeyError: if no op of that type is registered.
+    """
+    try:
+        return _REGISTRY[op_type]
+    except KeyError:
+        raise KeyError("No op type %r is registered in minigraph" % op_type)
+
+
+def registered_ops():
+    return dict(_REGISTRY)
+
+
+def make_op(op_type, inputs=(), attrs=None, name=None, graph=None):
+    """Create an op of `op_type` in the graph of its inputs (else the default graph).
+
+    `inputs` must already be Tensors (the user-facing functions convert them, with the
+    dtype rules of each op). `name` ending in "/" is used exactly (a name scope's name);
+    any other name is prefixed with the current name scope and made unique.
+
+    Returns:
+      The new `Operation`.
+    """
+    op_def = _REGISTRY.get(op_type)
+    if op_def is None:
+        op_def = get_op_def(op_type)
+    if graph is None:
+        graph = _graph.get_default_graph() if not inputs else inputs[0].graph
+    return graph._create_op(op_def, inputs, attrs, name)
+
+
+def make_tensor(op_type, inputs=(), attrs=None, name=None, graph=None):
+    """`make_op` for a one-output op; returns its output tensor."""
+    return make_op(op_type, inputs, attrs, name, graph)._outputs[0]
+
+
+def static_value(tensor):
+    """The value of `tensor` if it is known at graph-construction time, else None.
+
+    TF1's `tensor_util.constant_value`: asks the producing op's `static_value` rule.
+    """
+    if not isinstance(tensor, _graph.Tensor):
+        try:
+            return np.asarray(tensor)
+        except Exception:
+            return None
+    op = tensor.op
+    if tensor.value_index != 0:
+        return op._op_def.static_value_at(op, tensor.value_index) \
+            if hasattr(op._op_def, "static_value_at") else None
+    return op._op_def.static_value(op)
+
+
+def op_error_message(op, message):
+    """A uniform "op 'name' (Type): message" prefix for errors raised by ops."""
+    return "%s (op '%s', type %s)" % (message, op.name, op.type)
