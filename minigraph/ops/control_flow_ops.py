@@ -1,4 +1,6 @@
 """Ordering ops: `no_op`, `group`, `tuple`."""
+import builtins
+
 from minigraph.framework import graph as _graph
 from minigraph.framework.registry import Op, make_op
 
@@ -43,7 +45,7 @@ def group(*inputs, **kwargs):
         raise TypeError("Unknown keyword arguments: %s" % ", ".join(kwargs))
     flat = []
     for x in inputs:
-        if isinstance(x, (list, tuple)):
+        if isinstance(x, (list, builtins.tuple)):
             flat.extend(x)
         else:
             flat.append(x)
