@@ -121,13 +121,25 @@ class _Plan:
         return out
 
 
-def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
-    fed = {t: i for i, t in enumerate(feed_tensors)}
-    for t in feed_tensors:
-        if t.graph is not graph:
-            raise ValueError("Feed key %s is not an element of this session's graph." % t.name)
+def needed_ops(fetch_tensors, target_ops=(), feed_tensors=()):
+    """The ops a session runs for these fetches and targets, in a valid run order.
 
-    # Prune: the ops needed by fetches and targets, stopping at fed tensors.
+    The pruning of every `Session.run` plan, shared with `mg.viz` so pictures show exactly
+    what would run: walk back from the fetches and targets along data and control edges,
+    stopping at fed tensors (their producers are not run unless needed otherwise).
+
+    Args:
+      fetch_tensors: the tensors to compute.
+      target_ops: the operations to run.
+      feed_tensors: tensors whose values are fed.
+
+    Returns:
+      A list of `Operation`s, each after every op it depends on.
+
+    Raises:
+      errors.InvalidArgumentError: if the needed ops contain a cycle.
+    """
+    fed = feed_tensors if isinstance(feed_tensors, (dict, set, frozenset)) else set(feed_tensors)
     needed, order = set(), []
     roots = [t.op for t in fetch_tensors if t not in fed] + list(target_ops)
     stack = [(op, False) for op in reversed(roots)]
@@ -146,7 +158,15 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
                 stack.append((dep, False))
     # `order` is a post-order, but ops re-pushed before being expanded can appear early; a
     # stable topological sort over the needed set fixes that.
-    order = _toposort(order, fed)
+    return _toposort(order, fed)
+
+
+def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
+    fed = {t: i for i, t in enumerate(feed_tensors)}
+    for t in feed_tensors:
+        if t.graph is not graph:
+            raise ValueError("Feed key %s is not an element of this session's graph." % t.name)
+    order = needed_ops(fetch_tensors, target_ops, fed)
 
     for op in order:
         if op._op_def.requires_feed:
