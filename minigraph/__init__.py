@@ -20,6 +20,10 @@ from minigraph import errors, test  # noqa: F401
 from minigraph import ops as _ops  # registers every op type
 from minigraph.ops.constant_op import constant  # noqa: F401
 from minigraph.ops.array_ops import placeholder, placeholder_with_default, identity  # noqa: F401
+# array ops (owner: array/random ops)
+from minigraph.ops.array_ops import (  # noqa: F401
+    stop_gradient, shape, size, rank, reshape, expand_dims, squeeze, transpose,
+    invert_permutation, fill, zeros, ones, zeros_like, ones_like)
 from minigraph.ops.control_flow_ops import no_op, group, tuple  # noqa: F401
 from minigraph.ops.math_ops import add  # noqa: F401
 

@@ -1,12 +1,130 @@
-"""Array ops: placeholders, identity, shapes, reshaping, slicing, joining, gathering."""
+"""Array ops: placeholders, identity, shapes, reshaping, filling, transposing.
+
+Joining/splitting ops live in `manip_ops.py` and indexing ops in `slicing_ops.py`; both
+are re-exported at the bottom of this module, so `array_ops.concat` works as in TF1.
+"""
 import numpy as np
 
 from minigraph.framework import dtypes
 from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
-from minigraph.framework.registry import Op, make_tensor, make_op
+from minigraph.framework.registry import Op, make_tensor, make_op, static_value
+from minigraph.framework.registry import op_error_message  # noqa: F401 - used by sibling modules
+
+_INDEX_DTYPES = (dtypes.int32, dtypes.int64)
 
 
+# -- helpers shared by the array-op modules ----------------------------------------------------
+def int_input(value, name, what="argument", dtype=None):
+    """`value` (a tensor, or Python/NumPy ints) as an int32/int64 tensor named `name`.
+
+    Python values become int32 unless they need int64 (TF1's rule); an empty list is int32,
+    not TF1's default float32, because these arguments are always index vectors.
+
+    Raises:
+      TypeError: if `value` is not integral.
+    """
+    if not isinstance(value, _graph.Tensor) and not hasattr(value, "_as_graph_element"):
+        has_tensor = isinstance(value, (list, tuple)) and any(
+            isinstance(v, _graph.Tensor) for v in value)
+        if not has_tensor:
+            arr = np.asarray(value)
+            if dtype is None and (arr.size == 0 or arr.dtype.kind in "iu"):
+                dtype = dtypes.int64 if arr.size and (arr.min() < -2**31 or arr.max() >= 2**31) \
+                    else dtypes.int32
+            elif arr.dtype.kind not in "iu":
+                raise TypeError("%s must be integers, got %r" % (what, value))
+    t = _graph.convert_to_tensor(value, dtype=dtype, name=name)
+    if t.dtype not in _INDEX_DTYPES:
+        raise TypeError("%s must be an int32 or int64 tensor, got %s of dtype %s"
+                        % (what, t.name, t.dtype.name))
+    return t
+
+
+def int_vector_value(t):
+    """The statically known entries of int vector `t`: a list of ints/None, or None.
+
+    Follows TF1's `constant_value_as_shape` through Shape, Pack and ConcatV2 so that
+    `reshape(x, [tf.shape(x)[0], -1])`-style shapes keep what is known. Entries are raw
+    values: -1 stays -1; None means unknown.
+    """
+    v = static_value(t)
+    if v is not None:
+        v = np.asarray(v)
+        if v.ndim == 1:
+            return [int(e) for e in v]
+        return None
+    op = t.op
+    if op.type == "Shape" and t.value_index == 0:
+        shape = op.inputs[0].shape
+        return None if shape.ndims is None else shape.as_list()
+    if op.type == "Pack" and op.attrs.get("axis", 0) == 0:
+        out = []
+        for x in op.inputs:
+            xv = static_value(x)
+            out.append(None if xv is None or np.ndim(xv) != 0 else int(xv))
+        return out
+    if op.type == "ConcatV2":
+        out = []
+        for x in op.inputs[:-1]:
+            part = int_vector_value(x)
+            if part is None:
+                return None
+            out.extend(part)
+        return out
+    if t.shape.ndims == 1 and t.shape[0].value is not None:
+        return [None] * t.shape[0].value
+    return None
+
+
+def constant_value_as_shape(t):
+    """The static shape a shape-vector tensor `t` describes (-1 and unknowns become None)."""
+    if t.shape.ndims == 0:
+        v = static_value(t)
+        if v is not None and int(v) == -1:
+            return _ts.unknown_shape()
+    vals = int_vector_value(t)
+    if vals is None:
+        return _ts.unknown_shape()
+    return _ts.TensorShape([None if v is None or v < 0 else v for v in vals])
+
+
+def check_vector(op, t, what):
+    """Raise ValueError unless `t` (an input of `op`) can be a vector."""
+    if t.shape.ndims is not None and t.shape.ndims != 1:
+        raise ValueError("Shape must be rank 1 but is rank %d for %s '%s' of '%s' (op: '%s') "
+                         "with input shapes: %s."
+                         % (t.shape.ndims, what, t.name, op.name, op.type,
+                            ", ".join(_ts.shape_str(x.shape) for x in op.inputs)))
+
+
+def check_scalar(op, t, what):
+    """Raise ValueError unless `t` (an input of `op`) can be a scalar."""
+    if t.shape.ndims is not None and t.shape.ndims != 0:
+        raise ValueError("Shape must be rank 0 but is rank %d for %s '%s' of '%s' (op: '%s') "
+                         "with input shapes: %s."
+                         % (t.shape.ndims, what, t.name, op.name, op.type,
+                            ", ".join(_ts.shape_str(x.shape) for x in op.inputs)))
+
+
+def input_shapes(op):
+    return ", ".join(_ts.shape_str(x.shape) for x in op.inputs)
+
+
+def canonical_axis(op, axis, rank, what="axis"):
+    """`axis` in [-rank, rank) made non-negative.
+
+    Raises:
+      ValueError: naming the op when `axis` is out of range.
+    """
+    if not -rank <= axis < rank:
+        raise ValueError("%s %d is out of range for a tensor of rank %d: expected in [%d, %d) "
+                         "for '%s' (op: '%s') with input shapes: %s."
+                         % (what, axis, rank, -rank, rank, op.name, op.type, input_shapes(op)))
+    return axis % rank if rank else axis
+
+
+# -- placeholders and identity ------------------------------------------------------------------
 class Placeholder(Op):
     """A value that must be fed at run time (`feed_dict`)."""
 
@@ -82,7 +200,6 @@ class Identity(Op):
         return x
 
     def static_value(self, op):
-        from minigraph.framework.registry import static_value
         return static_value(op.inputs[0])
 
     def gradient(self, op, grad):
@@ -93,3 +210,621 @@ def identity(input, name=None):  # noqa: A002
     """A tensor with the same value as `input` (a new op, so it can carry a name or deps)."""
     x = _graph.convert_to_tensor(input)
     return make_tensor("Identity", [x], None, name)
+
+
+class StopGradient(Op):
+    """Its input, as a constant for differentiation: no gradient flows through it."""
+
+    aliases_input = True
+    not_differentiable = True
+
+    def infer(self, op):
+        x = op.inputs[0]
+        return [(x.dtype, x.shape)]
+
+    def compute(self, op, x):
+        return x
+
+
+def stop_gradient(input, name=None):  # noqa: A002
+    """`input`, treated as a constant by `gradients` (op type `StopGradient`).
+
+    Args:
+      input: a tensor of any shape.
+      name: op name (default "StopGradient").
+
+    Returns:
+      A tensor with `input`'s value, dtype and shape.
+    """
+    with _graph.name_scope(name, "StopGradient", [input]) as scope:
+        x = _graph.convert_to_tensor(input, name="input")
+        return make_tensor("StopGradient", [x], None, scope)
+
+
+# -- shapes ---------------------------------------------------------------------------------------
+class Shape(Op):
+    """The shape of its input as a vector of `out_type`."""
+
+    not_differentiable = True
+
+    def infer(self, op):
+        shape = op.inputs[0].shape
+        return [(op.attrs["out_type"], [shape.ndims])]
+
+    def compute(self, op, x):
+        return np.array(x.shape, dtype=op.attrs["out_type"].as_numpy_dtype)
+
+    def static_value(self, op):
+        shape = op.inputs[0].shape
+        if not shape.is_fully_defined():
+            return None
+        return np.array(shape.as_list(), dtype=op.attrs["out_type"].as_numpy_dtype)
+
+
+def _out_type(out_type):
+    out_type = dtypes.as_dtype(out_type)
+    if out_type not in _INDEX_DTYPES:
+        raise TypeError("out_type must be int32 or int64, got %s" % out_type.name)
+    return out_type
+
+
+def shape(input, name=None, out_type=dtypes.int32):  # noqa: A002
+    """The shape of `input` as a 1-D integer tensor (op type `Shape`).
+
+    Known at graph-construction time when `input`'s static shape is fully defined (the
+    session then folds it to a constant).
+
+    Args:
+      input: a tensor of any shape `[d0, ..., dn-1]`.
+      name: op name (default "Shape").
+      out_type: int32 (default) or int64.
+
+    Returns:
+      An `out_type` tensor of shape `[n]` holding `[d0, ..., dn-1]`.
+    """
+    out_type = _out_type(out_type)
+    with _graph.name_scope(name, "Shape", [input]) as scope:
+        x = _graph.convert_to_tensor(input, name="input")
+        return make_tensor("Shape", [x], {"out_type": out_type}, scope)
+
+
+class Size(Op):
+    """The number of elements of its input."""
+
+    not_differentiable = True
+
+    def infer(self, op):
+        return [(op.attrs["out_type"], [])]
+
+    def compute(self, op, x):
+        return np.array(x.size, dtype=op.attrs["out_type"].as_numpy_dtype)
+
+    def static_value(self, op):
+        n = op.inputs[0].shape.num_elements()
+        return None if n is None else np.array(n, dtype=op.attrs["out_type"].as_numpy_dtype)
+
+
+def size(input, name=None, out_type=dtypes.int32):  # noqa: A002
+    """The number of elements of `input` as a scalar (op type `Size`).
+
+    Args:
+      input: a tensor of any shape.
+      name: op name (default "Size").
+      out_type: int32 (default) or int64.
+
+    Returns:
+      A scalar `out_type` tensor.
+    """
+    out_type = _out_type(out_type)
+    with _graph.name_scope(name, "Size", [input]) as scope:
+        x = _graph.convert_to_tensor(input, name="input")
+        return make_tensor("Size", [x], {"out_type": out_type}, scope)
+
+
+class Rank(Op):
+    """The number of dimensions of its input, as an int32 scalar."""
+
+    not_differentiable = True
+
+    def infer(self, op):
+        return [(dtypes.int32, [])]
+
+    def compute(self, op, x):
+        return np.array(x.ndim, dtype=np.int32)
+
+    def static_value(self, op):
+        n = op.inputs[0].shape.ndims
+        return None if n is None else np.array(n, dtype=np.int32)
+
+
+def rank(input, name=None):  # noqa: A002
+    """The rank (number of dimensions) of `input` as an int32 scalar (op type `Rank`).
+
+    Args:
+      input: a tensor of any shape.
+      name: op name (default "Rank").
+
+    Returns:
+      A scalar int32 tensor.
+    """
+    with _graph.name_scope(name, "Rank", [input]) as scope:
+        x = _graph.convert_to_tensor(input, name="input")
+        return make_tensor("Rank", [x], None, scope)
+
+
+# -- reshaping ------------------------------------------------------------------------------------
+def _reshape_target(op, x_shape, target):
+    """The static output shape of reshaping `x_shape` to `target` (ints, -1 or None)."""
+    if target.count(-1) > 1:
+        raise ValueError("Cannot infer multiple unknown dimensions in shape %s for '%s' (op: "
+                         "'%s') with input shapes: %s." % (target, op.name, op.type,
+                                                           input_shapes(op)))
+    for d in target:
+        if d is not None and d < -1:
+            raise ValueError("Size %d in shape %s must be non-negative for '%s' (op: '%s') with "
+                             "input shapes: %s." % (d, target, op.name, op.type, input_shapes(op)))
+    known = 1
+    for d in target:
+        if d is not None and d >= 0:
+            known *= d
+    n_unknown = sum(1 for d in target if d is None or d == -1)
+    n = x_shape.num_elements()
+    shown = [-1 if d is None else d for d in target]
+    if n is not None:
+        if n_unknown == 0 and known != n:
+            raise ValueError("Cannot reshape a tensor with %d elements to shape %s (%d elements) "
+                             "for '%s' (op: '%s') with input shapes: %s."
+                             % (n, shown, known, op.name, op.type, input_shapes(op)))
+        if n_unknown == 1:
+            if known == 0 or n % known:
+                if not (known == 0 and n == 0):
+                    raise ValueError("Cannot reshape a tensor with %d elements to shape %s for "
+                                     "'%s' (op: '%s') with input shapes: %s: %d is not a "
+                                     "multiple of %d." % (n, shown, op.name, op.type,
+                                                          input_shapes(op), n, known))
+                return [None if d in (None, -1) else d for d in target]
+            return [n // known if d in (None, -1) else d for d in target]
+    elif n_unknown == 0 and x_shape.ndims is not None:
+        # Part of the input is known: its known factors must divide the target's size.
+        part = 1
+        for d in x_shape.as_list():
+            part *= d if d is not None else 1
+        if part and known % part:
+            raise ValueError("Cannot reshape a tensor with a multiple of %d elements to shape %s "
+                             "(%d elements) for '%s' (op: '%s') with input shapes: %s."
+                             % (part, shown, known, op.name, op.type, input_shapes(op)))
+    return [None if d in (None, -1) else d for d in target]
+
+
+class Reshape(Op):
+    """Its input's elements, in row-major order, in a new shape (one -1 is inferred)."""
+
+    aliases_input = True
+
+    def infer(self, op):
+        x, shape_t = op.inputs
+        check_vector(op, shape_t, "shape")
+        target = int_vector_value(shape_t)
+        if target is None:
+            return [(x.dtype, _ts.unknown_shape())]
+        return [(x.dtype, _reshape_target(op, x.shape, target))]
+
+    def compute(self, op, x, shape_v):
+        target = [int(d) for d in shape_v]
+        known = int(np.prod([d for d in target if d != -1]))
+        if (target.count(-1) == 0 and known != x.size) or \
+                (target.count(-1) == 1 and (known == 0 or x.size % known)) or target.count(-1) > 1:
+            raise ValueError("Input to reshape is a tensor with %d values, but the requested "
+                             "shape %s has %d" % (x.size, target, known))
+        return np.reshape(x, target)
+
+    def static_value(self, op):
+        x, s = (static_value(t) for t in op.inputs)
+        if x is None or s is None:
+            return None
+        return np.reshape(x, [int(d) for d in s])
+
+    def gradient(self, op, grad):
+        return [reshape(grad, shape(op.inputs[0])), None]
+
+
+def reshape(tensor, shape, name=None):  # noqa: F811 - TF1 argument name shadows shape()
+    """`tensor`'s elements in row-major order, arranged in `shape` (op type `Reshape`).
+
+    Args:
+      tensor: a tensor with `n` elements.
+      shape: an int32/int64 vector (list or tensor); at most one entry may be -1, which is
+        inferred so that the total size stays `n`.
+      name: op name (default "Reshape").
+
+    Returns:
+      A tensor of `tensor`'s dtype and shape `shape`.
+
+    Raises:
+      ValueError: if the static sizes cannot match, or `shape` has more than one -1.
+    """
+    with _graph.name_scope(name, "Reshape", [tensor, shape]) as scope:
+        x = _graph.convert_to_tensor(tensor, name="tensor")
+        s = int_input(shape, "shape", "reshape's shape")
+        return make_tensor("Reshape", [x, s], None, scope)
+
+
+class ExpandDims(Op):
+    """Its input with a size-1 dimension inserted at `axis` (an input; negative counts back)."""
+
+    aliases_input = True
+
+    def infer(self, op):
+        x, axis_t = op.inputs
+        a = static_value(axis_t)
+        if a is None or x.shape.ndims is None:
+            n = x.shape.ndims
+            return [(x.dtype, _ts.unknown_shape(None if n is None else n + 1))]
+        a = np.asarray(a)
+        if a.size != 1:
+            raise ValueError("'dim' input must be a tensor with a single value, got %s for '%s' "
+                             "(op: '%s') with input shapes: %s."
+                             % (a.tolist(), op.name, op.type, input_shapes(op)))
+        rank = x.shape.ndims
+        axis = canonical_axis(op, int(a.reshape(())), rank + 1, "dim")
+        dims = x.shape.as_list()
+        return [(x.dtype, dims[:axis] + [1] + dims[axis:])]
+
+    def compute(self, op, x, axis):
+        return np.expand_dims(x, int(np.reshape(axis, ())))
+
+    def static_value(self, op):
+        x, a = (static_value(t) for t in op.inputs)
+        if x is None or a is None:
+            return None
+        return np.expand_dims(x, int(np.reshape(a, ())))
+
+    def gradient(self, op, grad):
+        return [reshape(grad, shape(op.inputs[0])), None]
+
+
+def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
+    """`input` with a new dimension of size 1 inserted at `axis` (op type `ExpandDims`).
+
+    Args:
+      input: a tensor of shape `[d0, ..., dn-1]`.
+      axis: int scalar in `[-n-1, n]`; negative values count from the end.
+      name: op name (default "ExpandDims").
+      dim: deprecated alias of `axis` (TF1).
+
+    Returns:
+      A tensor of rank n+1, e.g. `[d0, 1, d1, ...]` for axis=1.
+
+    Raises:
+      ValueError: if both or neither of `axis` and `dim` are given, or `axis` is out of range.
+    """
+    if dim is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'axis' and 'dim'")
+        axis = dim
+    if axis is None:
+        raise ValueError("Must specify an axis argument to tf.expand_dims()")
+    with _graph.name_scope(name, "ExpandDims", [input]) as scope:
+        x = _graph.convert_to_tensor(input, name="input")
+        a = int_input(axis, "dim", "expand_dims's axis")
+        return make_tensor("ExpandDims", [x, a], None, scope)
+
+
+class Squeeze(Op):
+    """Its input without the size-1 dimensions listed in `squeeze_dims` (all when empty)."""
+
+    aliases_input = True
+
+    def infer(self, op):
+        x = op.inputs[0]
+        axes = op.attrs["squeeze_dims"]
+        if x.shape.ndims is None:
+            return [(x.dtype, _ts.unknown_shape())]
+        dims = x.shape.as_list()
+        rank = len(dims)
+        if axes:
+            keep = set(range(rank))
+            for a in axes:
+                c = canonical_axis(op, a, rank, "squeeze dim")
+                if dims[c] is not None and dims[c] != 1:
+                    raise ValueError("Can not squeeze dim[%d], expected a dimension of 1, got %d "
+                                     "for '%s' (op: '%s') with input shapes: %s."
+                                     % (c, dims[c], op.name, op.type, input_shapes(op)))
+                keep.discard(c)
+            return [(x.dtype, [d for i, d in enumerate(dims) if i in keep])]
+        if any(d is None for d in dims):
+            # An unknown dimension may or may not be 1, so the rank is unknown (as in TF1).
+            return [(x.dtype, _ts.unknown_shape())]
+        return [(x.dtype, [d for d in dims if d != 1])]
+
+    def compute(self, op, x):
+        axes = op.attrs["squeeze_dims"]
+        if axes:
+            for a in axes:
+                if x.shape[a] != 1:
+                    raise ValueError("Can not squeeze dim[%d], expected a dimension of 1, got %d"
+                                     % (a % x.ndim, x.shape[a]))
+            return np.squeeze(x, axis=tuple(axes))
+        return np.squeeze(x)
+
+    def gradient(self, op, grad):
+        return [reshape(grad, shape(op.inputs[0]))]
+
+
+def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
+    """`input` without size-1 dimensions (op type `Squeeze`).
+
+    Args:
+      input: a tensor.
+      axis: an int or list of ints: only these dimensions (each must have size 1) are
+        removed; None removes every size-1 dimension.
+      name: op name (default "Squeeze").
+      squeeze_dims: deprecated alias of `axis` (TF1).
+
+    Returns:
+      A tensor with the same elements and the listed size-1 dimensions removed.
+
+    Raises:
+      ValueError: if both `axis` and `squeeze_dims` are given, an axis is out of range or
+        its dimension is not 1.
+    """
+    if squeeze_dims is not None:
+        if axis is not None:
+            raise ValueError("Cannot specify both 'squeeze_dims' and 'axis'")
+        axis = squeeze_dims
+    if axis is None:
+        axis = []
+    elif np.ndim(axis) == 0:
+        axis = [axis]
+    axis = [int(a) for a in axis]
+    with _graph.name_scope(name, "Squeeze", [input]) as scope:
+        x = _graph.convert_to_tensor(input, name="input")
+        return make_tensor("Squeeze", [x], {"squeeze_dims": axis}, scope)
+
+
+class InvertPermutation(Op):
+    """The inverse of a permutation vector: y[x[i]] = i."""
+
+    not_differentiable = True
+
+    def infer(self, op):
+        x = op.inputs[0]
+        check_vector(op, x, "x")
+        return [(x.dtype, x.shape if x.shape.ndims is not None else [None])]
+
+    def compute(self, op, x):
+        out = np.empty_like(x)
+        out[x] = np.arange(x.size, dtype=x.dtype)
+        return out
+
+    def static_value(self, op):
+        v = static_value(op.inputs[0])
+        if v is None:
+            return None
+        return self.compute(op, np.asarray(v))
+
+
+def invert_permutation(x, name=None):
+    """The inverse permutation of int vector `x` (op type `InvertPermutation`)."""
+    with _graph.name_scope(name, "InvertPermutation", [x]) as scope:
+        x = int_input(x, "x", "invert_permutation's x")
+        return make_tensor("InvertPermutation", [x], None, scope)
+
+
+class Transpose(Op):
+    """Its input with dimensions permuted: output dim i is input dim perm[i]."""
+
+    def infer(self, op):
+        x, perm_t = op.inputs
+        check_vector(op, perm_t, "perm")
+        perm = static_value(perm_t)
+        rank = x.shape.ndims
+        if rank is None and perm_t.shape.ndims == 1:
+            rank = perm_t.shape[0].value
+        if perm is None:
+            return [(x.dtype, _ts.unknown_shape(rank))]
+        perm = [int(p) for p in np.asarray(perm).reshape(-1)]
+        if rank is not None and sorted(perm) != list(range(rank)):
+            raise ValueError("perm %s is not a permutation of [0, ..., %d] for '%s' (op: '%s') "
+                             "with input shapes: %s."
+                             % (perm, rank - 1, op.name, op.type, input_shapes(op)))
+        if x.shape.ndims is None:
+            return [(x.dtype, _ts.unknown_shape(len(perm)))]
+        dims = x.shape.as_list()
+        return [(x.dtype, [dims[p] for p in perm])]
+
+    def compute(self, op, x, perm):
+        return np.ascontiguousarray(np.transpose(x, perm))
+
+    def static_value(self, op):
+        x, p = (static_value(t) for t in op.inputs)
+        if x is None or p is None:
+            return None
+        return np.transpose(x, p)
+
+    def gradient(self, op, grad):
+        return [transpose(grad, invert_permutation(op.inputs[1])), None]
+
+
+def transpose(a, perm=None, name="transpose", conjugate=False):
+    """`a` with its dimensions permuted (op type `Transpose`).
+
+    Args:
+      a: a tensor of rank n.
+      perm: a permutation of `[0, ..., n-1]` (list or int tensor); output dimension i is
+        input dimension `perm[i]`. Default `[n-1, ..., 0]` (reverses the dimensions).
+      name: op name (default "transpose", as in TF1).
+      conjugate: ignored for the real dtypes minigraph supports.
+
+    Returns:
+      A tensor of shape `[a.shape[perm[0]], ..., a.shape[perm[n-1]]]`.
+
+    Raises:
+      ValueError: if `perm` is not a permutation of the dimensions of `a`.
+    """
+    with _graph.name_scope(name, "transpose", [a]) as scope:
+        x = _graph.convert_to_tensor(a, name="a")
+        if perm is None:
+            r = x.shape.ndims
+            if r is None:
+                from minigraph.ops import math_ops
+                rk = rank(x)
+                perm = math_ops.subtract(math_ops.subtract(rk, 1), range(0, rk, 1))
+            else:
+                perm = np.arange(r - 1, -1, -1, dtype=np.int32)
+        p = int_input(perm, "perm", "transpose's perm")
+        return make_tensor("Transpose", [x, p], None, scope)
+
+
+# -- filling --------------------------------------------------------------------------------------
+class Fill(Op):
+    """A tensor of shape `dims` with every element equal to the scalar `value`."""
+
+    def infer(self, op):
+        dims_t, value = op.inputs
+        check_vector(op, dims_t, "dims")
+        check_scalar(op, value, "value")
+        known = int_vector_value(dims_t)
+        if known is not None:
+            for d in known:
+                if d is not None and d < 0:
+                    raise ValueError("Fill dimensions must be >= 0, got %s for '%s' (op: '%s')"
+                                     % (known, op.name, op.type))
+        return [(value.dtype, constant_value_as_shape(dims_t))]
+
+    def compute(self, op, dims, value):
+        if np.any(dims < 0):
+            raise ValueError("Fill dimensions must be >= 0, got %s" % (dims.tolist(),))
+        return np.full(tuple(int(d) for d in dims), value, dtype=value.dtype)
+
+    def gradient(self, op, grad):
+        from minigraph.ops import math_ops
+        return [None, math_ops.reduce_sum(grad)]
+
+
+def fill(dims, value, name=None):
+    """A tensor of shape `dims` filled with the scalar `value` (op type `Fill`).
+
+    Args:
+      dims: int32/int64 vector, the output shape.
+      value: a scalar; its dtype is the output's.
+      name: op name (default "Fill").
+
+    Returns:
+      A tensor of shape `dims` and `value`'s dtype.
+
+    Raises:
+      ValueError: if `value` is not a scalar or `dims` has a negative entry.
+    """
+    with _graph.name_scope(name, "Fill", [dims, value]) as scope:
+        d = int_input(dims, "dims", "fill's dims")
+        v = _graph.convert_to_tensor(value, name="value")
+        return make_tensor("Fill", [d, v], None, scope)
+
+
+def _filled(value, shape, dtype, name, default_name):
+    dtype = dtypes.as_dtype(dtype)
+    with _graph.name_scope(name, default_name, [shape]) as scope:
+        if not isinstance(shape, _graph.Tensor):
+            static = None
+            try:
+                static = _ts.as_shape(shape)
+            except (TypeError, ValueError):
+                static = None
+            if static is not None and static.is_fully_defined() \
+                    and static.num_elements() < 1000:
+                # TF1 makes small all-equal tensors constants (and Fill ops for big ones, to
+                # keep the GraphDef small).
+                from minigraph.ops.constant_op import constant
+                return constant(value, dtype=dtype, shape=static.as_list(), name=scope)
+            if static is not None and static.is_fully_defined():
+                shape = int_input(static.as_list(), "shape_as_tensor", "shape")
+            else:
+                shape = int_input(shape, "shape", "shape")
+        elif shape.shape.ndims == 0:
+            shape = reshape(shape, [-1])
+        from minigraph.ops.constant_op import constant
+        return fill(shape, constant(value, dtype=dtype), name=scope)
+
+
+def zeros(shape, dtype=dtypes.float32, name=None):
+    """A tensor of `shape` with all elements 0.
+
+    Args:
+      shape: a list of ints, a TensorShape, or an int vector tensor.
+      dtype: element type (default float32).
+      name: op name (default "zeros").
+
+    Returns:
+      A tensor of shape `shape` and dtype `dtype` (a Const when small and static, else a
+      `Fill`, as in TF1).
+    """
+    return _filled(False if dtypes.as_dtype(dtype).is_bool else 0, shape, dtype, name, "zeros")
+
+
+def ones(shape, dtype=dtypes.float32, name=None):
+    """A tensor of `shape` with all elements 1.
+
+    Args:
+      shape: a list of ints, a TensorShape, or an int vector tensor.
+      dtype: element type (default float32).
+      name: op name (default "ones").
+
+    Returns:
+      A tensor of shape `shape` and dtype `dtype` (a Const when small and static, else a
+      `Fill`, as in TF1).
+    """
+    return _filled(True if dtypes.as_dtype(dtype).is_bool else 1, shape, dtype, name, "ones")
+
+
+class ZerosLike(Op):
+    """Zeros with the dtype and shape of its input."""
+
+    not_differentiable = True
+
+    def infer(self, op):
+        x = op.inputs[0]
+        return [(x.dtype, x.shape)]
+
+    def compute(self, op, x):
+        return np.zeros_like(x)
+
+
+def zeros_like(tensor, dtype=None, name=None, optimize=True):
+    """Zeros with the shape of `tensor`.
+
+    Args:
+      tensor: a tensor.
+      dtype: element type (default: `tensor`'s).
+      name: op name (default "zeros_like").
+      optimize: if True and the shape is static, build a constant (TF1).
+
+    Returns:
+      A tensor of `tensor`'s shape, all zeros.
+    """
+    with _graph.name_scope(name, "zeros_like", [tensor]) as scope:
+        x = _graph.convert_to_tensor(tensor, name="tensor")
+        if optimize and x.shape.is_fully_defined():
+            return zeros(x.shape.as_list(), dtype=dtype or x.dtype, name=scope)
+        if dtype is not None and dtypes.as_dtype(dtype) != x.dtype:
+            return zeros(shape(x), dtype=dtype, name=scope)
+        return make_tensor("ZerosLike", [x], None, scope)
+
+
+def ones_like(tensor, dtype=None, name=None, optimize=True):
+    """Ones with the shape of `tensor`.
+
+    Args:
+      tensor: a tensor.
+      dtype: element type (default: `tensor`'s).
+      name: op name (default "ones_like").
+      optimize: kept for TF1 compatibility.
+
+    Returns:
+      A tensor of `tensor`'s shape, all ones (a `Fill` of `shape(tensor)`, as in TF1).
+    """
+    with _graph.name_scope(name, "ones_like", [tensor]) as scope:
+        x = _graph.convert_to_tensor(tensor, name="tensor")
+        out = ones(shape(x), dtype=dtype or x.dtype, name=scope)
+        out.set_shape(x.shape)
+        return out
