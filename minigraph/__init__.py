@@ -16,6 +16,7 @@ from minigraph.framework.graph import (  # noqa: F401
 from minigraph.framework.session import Session, InteractiveSession, get_default_session  # noqa: F401
 from minigraph.framework.gradients import gradients  # noqa: F401
 from minigraph import errors, test  # noqa: F401
+from minigraph import viz  # noqa: F401  (graphviz/networkx load lazily)
 
 from minigraph import ops as _ops  # registers every op type
 from minigraph.ops.constant_op import constant  # noqa: F401
