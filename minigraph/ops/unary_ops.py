@@ -1,0 +1,334 @@
+"""Elementwise unary math ops (neg, abs, exp, log, sigmoid, tanh, ...) and `cast`.
+
+Each op keeps its input's dtype and shape; gradients reuse the forward output where TF1
+does (exp, sqrt, sigmoid, tanh), so no value is recomputed.
+"""
+import numpy as np
+
+from minigraph.framework import dtypes
+from minigraph.framework import graph as _graph
+from minigraph.framework.registry import Op, make_tensor
+from minigraph.ops.math_ops import (FLOATS, NUMERIC, check_dtype, multiply, realdiv, add,
+                                    subtract, static_inputs)
+
+_SIGNED = FLOATS + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
+
+
+class _Unary(Op):
+    """Elementwise op with output dtype and shape equal to its input's."""
+
+    abstract = True
+    type = None
+    allowed = FLOATS
+
+    def infer(self, op):
+        x = op.inputs[0]
+        check_dtype(op, x, "x", self.allowed)
+        return [(x.dtype, x.shape)]
+
+    def kernel(self, x):
+        raise NotImplementedError
+
+    def compute(self, op, x):
+        with np.errstate(all="ignore"):
+            return np.asarray(self.kernel(x), dtype=x.dtype)
+
+    def static_value(self, op):
+        vals = static_inputs(op)
+        return None if vals is None else self.compute(op, *vals)
+
+
+def _unary(op_type, x, name):
+    with _graph.name_scope(name, op_type, [x]) as scope:
+        x = _graph.convert_to_tensor(x, name="x")
+        return make_tensor(op_type, [x], None, scope)
+
+
+class Neg(_Unary):
+    """-x."""
+
+    allowed = _SIGNED
+
+    def kernel(self, x):
+        return np.negative(x)
+
+    def gradient(self, op, grad):
+        return [negative(grad)]
+
+
+class Abs(_Unary):
+    """|x|."""
+
+    allowed = _SIGNED
+
+    def kernel(self, x):
+        return np.abs(x)
+
+    def gradient(self, op, grad):
+        return [multiply(grad, sign(op.inputs[0]))]
+
+
+class Sign(_Unary):
+    """-1, 0 or 1 by the sign of x (NaN stays NaN)."""
+
+    allowed = _SIGNED
+
+    def kernel(self, x):
+        return np.sign(x)
+
+    def gradient(self, op, grad):
+        from minigraph.ops import array_ops
+        return [array_ops.zeros_like(op.inputs[0])]
+
+
+class Square(_Unary):
+    """x * x."""
+
+    allowed = NUMERIC
+
+    def kernel(self, x):
+        return np.square(x)
+
+    def gradient(self, op, grad):
+        x = op.inputs[0]
+        return [multiply(grad, multiply(x, 2))]
+
+
+class Sqrt(_Unary):
+    """sqrt(x); NaN for x < 0."""
+
+    def kernel(self, x):
+        return np.sqrt(x)
+
+    def gradient(self, op, grad):
+        return [realdiv(multiply(grad, 0.5), op.outputs[0])]
+
+
+class Rsqrt(_Unary):
+    """1 / sqrt(x)."""
+
+    def kernel(self, x):
+        return np.reciprocal(np.sqrt(x))
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return [multiply(grad, multiply(multiply(y, multiply(y, y)), -0.5))]
+
+
+class Exp(_Unary):
+    """e ** x."""
+
+    def kernel(self, x):
+        return np.exp(x)
+
+    def gradient(self, op, grad):
+        return [multiply(grad, op.outputs[0])]
+
+
+class Log(_Unary):
+    """Natural logarithm; -inf at 0, NaN below."""
+
+    def kernel(self, x):
+        return np.log(x)
+
+    def gradient(self, op, grad):
+        return [multiply(grad, reciprocal(op.inputs[0]))]
+
+
+class Log1p(_Unary):
+    """log(1 + x), accurate for small x."""
+
+    def kernel(self, x):
+        return np.log1p(x)
+
+    def gradient(self, op, grad):
+        return [multiply(grad, reciprocal(add(op.inputs[0], 1)))]
+
+
+class Reciprocal(_Unary):
+    """1 / x."""
+
+    def kernel(self, x):
+        return np.reciprocal(x)
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return [multiply(negative(grad), multiply(y, y))]
+
+
+class Sigmoid(_Unary):
+    """1 / (1 + exp(-x))."""
+
+    def kernel(self, x):
+        # exp of -|x| never overflows; the two branches are the same function.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return [multiply(grad, multiply(y, subtract(1, y)))]
+
+
+class Tanh(_Unary):
+    """Hyperbolic tangent."""
+
+    def kernel(self, x):
+        return np.tanh(x)
+
+    def gradient(self, op, grad):
+        y = op.outputs[0]
+        return [multiply(grad, subtract(1, multiply(y, y)))]
+
+
+def negative(x, name=None):
+    """-x elementwise (op type `Neg`).
+
+    Args:
+      x: a signed numeric tensor of any shape.
+      name: op name (default "Neg").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is bool or unsigned.
+    """
+    return _unary("Neg", x, name)
+
+
+neg = negative
+
+
+def abs(x, name=None):  # noqa: A001 - TF1 name
+    """|x| elementwise (op type `Abs`; the gradient at 0 is 0, as TF1's sign(0))."""
+    return _unary("Abs", x, name)
+
+
+def sign(x, name=None):
+    """-1, 0 or 1 by the sign of each element (op type `Sign`; gradient zero)."""
+    return _unary("Sign", x, name)
+
+
+def square(x, name=None):
+    """x * x elementwise (op type `Square`)."""
+    return _unary("Square", x, name)
+
+
+def sqrt(x, name=None):
+    """Square root elementwise, for floating-point `x` (op type `Sqrt`).
+
+    Raises:
+      TypeError: if `x` is not floating-point (as TF1).
+    """
+    return _unary("Sqrt", x, name)
+
+
+def rsqrt(x, name=None):
+    """1 / sqrt(x) elementwise, for floating-point `x` (op type `Rsqrt`)."""
+    return _unary("Rsqrt", x, name)
+
+
+def exp(x, name=None):
+    """e ** x elementwise, for floating-point `x` (op type `Exp`)."""
+    return _unary("Exp", x, name)
+
+
+def log(x, name=None):
+    """Natural logarithm elementwise, for floating-point `x` (op type `Log`)."""
+    return _unary("Log", x, name)
+
+
+def log1p(x, name=None):
+    """log(1 + x) elementwise, for floating-point `x` (op type `Log1p`)."""
+    return _unary("Log1p", x, name)
+
+
+def reciprocal(x, name=None):
+    """1 / x elementwise, for floating-point `x` (op type `Reciprocal`)."""
+    return _unary("Reciprocal", x, name)
+
+
+def sigmoid(x, name=None):
+    """1 / (1 + exp(-x)) elementwise, for floating-point `x` (op type `Sigmoid`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Sigmoid").
+
+    Returns:
+      A tensor of `x`'s dtype and shape, with values in [0, 1].
+    """
+    return _unary("Sigmoid", x, name)
+
+
+def tanh(x, name=None):
+    """Hyperbolic tangent elementwise, for floating-point `x` (op type `Tanh`)."""
+    return _unary("Tanh", x, name)
+
+
+# -- cast -------------------------------------------------------------------------------------------
+class Cast(Op):
+    """Its input converted to dtype `DstT` (floats truncate toward zero into integers)."""
+
+    def infer(self, op):
+        return [(op.attrs["DstT"], op.inputs[0].shape)]
+
+    def compute(self, op, x):
+        with np.errstate(all="ignore"):
+            return np.asarray(x.astype(op.attrs["DstT"].as_numpy_dtype))
+
+    def static_value(self, op):
+        vals = static_inputs(op)
+        return None if vals is None else self.compute(op, *vals)
+
+    def gradient(self, op, grad):
+        src, dst = op.attrs["SrcT"], op.attrs["DstT"]
+        if src.is_floating and dst.is_floating:
+            return [cast(grad, src)]
+        return [None]
+
+
+def cast(x, dtype, name=None):
+    """`x` converted to `dtype` (op type `Cast`); `x` itself when it already has `dtype`.
+
+    Args:
+      x: a tensor or value of any shape.
+      dtype: the target dtype.
+      name: op name (default "Cast").
+
+    Returns:
+      A tensor of `x`'s shape and dtype `dtype`. Floats become integers by truncation
+      toward zero; nonzero becomes True for bool.
+
+    Raises:
+      TypeError: if `dtype` is not a dtype.
+    """
+    base = dtypes.as_dtype(dtype)
+    if isinstance(x, _graph.Tensor) and x.dtype == base:
+        return x
+    with _graph.name_scope(name, "Cast", [x]) as scope:
+        x = _graph.convert_to_tensor(x, name="x")
+        if x.dtype == base:
+            return x
+        return make_tensor("Cast", [x], {"SrcT": x.dtype, "DstT": base, "Truncate": False},
+                           scope)
+
+
+def to_float(x, name="ToFloat"):
+    """`cast(x, float32)` (TF1's deprecated alias)."""
+    return cast(x, dtypes.float32, name=name)
+
+
+def to_double(x, name="ToDouble"):
+    """`cast(x, float64)` (TF1's deprecated alias)."""
+    return cast(x, dtypes.float64, name=name)
+
+
+def to_int32(x, name="ToInt32"):
+    """`cast(x, int32)` (TF1's deprecated alias)."""
+    return cast(x, dtypes.int32, name=name)
+
+
+def to_int64(x, name="ToInt64"):
+    """`cast(x, int64)` (TF1's deprecated alias)."""
+    return cast(x, dtypes.int64, name=name)
