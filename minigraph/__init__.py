@@ -26,7 +26,15 @@ from minigraph.ops.array_ops import (  # noqa: F401
     stop_gradient, shape, size, rank, reshape, expand_dims, squeeze, transpose,
     invert_permutation, fill, zeros, ones, zeros_like, ones_like)
 from minigraph.ops.control_flow_ops import no_op, group, tuple  # noqa: F401
-from minigraph.ops.math_ops import add  # noqa: F401
+# -- math ops (math_ops.py and its siblings) --
+from minigraph.ops.math_ops import (  # noqa: F401
+    add, subtract, multiply, divide, truediv, realdiv, floordiv, floor_div, floormod, mod, pow,
+    maximum, minimum, scalar_mul, add_n, negative, abs, sign, square, sqrt, rsqrt, exp, log,
+    log1p, reciprocal, sigmoid, tanh, cast, to_float, to_double, to_int32, to_int64,
+    reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_all, reduce_any,
+    argmax, argmin, cumsum, cumprod, count_nonzero, equal, not_equal, less, less_equal,
+    greater, greater_equal, logical_and, logical_or, logical_not, logical_xor, where,
+    matmul, tensordot, clip_by_value, clip_by_global_norm, global_norm)
 
 newaxis = None
 
