@@ -25,7 +25,11 @@ from minigraph.ops.array_ops import placeholder, placeholder_with_default, ident
 # array ops (owner: array/random ops)
 from minigraph.ops.array_ops import (  # noqa: F401
     stop_gradient, shape, size, rank, reshape, expand_dims, squeeze, transpose,
-    invert_permutation, fill, zeros, ones, zeros_like, ones_like)
+    invert_permutation, identity_n, fill, zeros, ones, zeros_like, ones_like, range, one_hot,
+    stack, unstack, concat, split, tile, pad, broadcast_to, slice, strided_slice, gather,
+    unsorted_segment_sum)
+from minigraph.ops.random_ops import (  # noqa: F401
+    set_random_seed, get_seed, random_uniform, random_normal, truncated_normal, random_shuffle)
 from minigraph.ops.control_flow_ops import no_op, group, tuple  # noqa: F401
 # -- math ops (math_ops.py and its siblings) --
 from minigraph.ops.math_ops import (  # noqa: F401

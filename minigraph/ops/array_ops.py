@@ -1,127 +1,22 @@
-"""Array ops: placeholders, identity, shapes, reshaping, filling, transposing.
+"""Array ops: placeholders, identity, shape queries, reshaping and transposing.
 
-Joining/splitting ops live in `manip_ops.py` and indexing ops in `slicing_ops.py`; both
-are re-exported at the bottom of this module, so `array_ops.concat` works as in TF1.
+The other array ops live in sibling modules split along what they do: `creation_ops`
+(fill, zeros, ones, *_like, range, one_hot), `concat_ops` (stack, unstack, concat, split),
+`expand_ops` (tile, pad, broadcast_to) and `slicing_ops` (slice, strided_slice, indexing,
+gather). They are re-exported at the bottom of this module, so `array_ops.concat` works as
+in TF1.
 """
+import builtins
+
 import numpy as np
 
 from minigraph.framework import dtypes
 from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
-from minigraph.framework.registry import Op, make_tensor, make_op, static_value
-from minigraph.framework.registry import op_error_message  # noqa: F401 - used by sibling modules
-
-_INDEX_DTYPES = (dtypes.int32, dtypes.int64)
-
-
-# -- helpers shared by the array-op modules ----------------------------------------------------
-def int_input(value, name, what="argument", dtype=None):
-    """`value` (a tensor, or Python/NumPy ints) as an int32/int64 tensor named `name`.
-
-    Python values become int32 unless they need int64 (TF1's rule); an empty list is int32,
-    not TF1's default float32, because these arguments are always index vectors.
-
-    Raises:
-      TypeError: if `value` is not integral.
-    """
-    if not isinstance(value, _graph.Tensor) and not hasattr(value, "_as_graph_element"):
-        has_tensor = isinstance(value, (list, tuple)) and any(
-            isinstance(v, _graph.Tensor) for v in value)
-        if not has_tensor:
-            arr = np.asarray(value)
-            if dtype is None and (arr.size == 0 or arr.dtype.kind in "iu"):
-                dtype = dtypes.int64 if arr.size and (arr.min() < -2**31 or arr.max() >= 2**31) \
-                    else dtypes.int32
-            elif arr.dtype.kind not in "iu":
-                raise TypeError("%s must be integers, got %r" % (what, value))
-    t = _graph.convert_to_tensor(value, dtype=dtype, name=name)
-    if t.dtype not in _INDEX_DTYPES:
-        raise TypeError("%s must be an int32 or int64 tensor, got %s of dtype %s"
-                        % (what, t.name, t.dtype.name))
-    return t
-
-
-def int_vector_value(t):
-    """The statically known entries of int vector `t`: a list of ints/None, or None.
-
-    Follows TF1's `constant_value_as_shape` through Shape, Pack and ConcatV2 so that
-    `reshape(x, [tf.shape(x)[0], -1])`-style shapes keep what is known. Entries are raw
-    values: -1 stays -1; None means unknown.
-    """
-    v = static_value(t)
-    if v is not None:
-        v = np.asarray(v)
-        if v.ndim == 1:
-            return [int(e) for e in v]
-        return None
-    op = t.op
-    if op.type == "Shape" and t.value_index == 0:
-        shape = op.inputs[0].shape
-        return None if shape.ndims is None else shape.as_list()
-    if op.type == "Pack" and op.attrs.get("axis", 0) == 0:
-        out = []
-        for x in op.inputs:
-            xv = static_value(x)
-            out.append(None if xv is None or np.ndim(xv) != 0 else int(xv))
-        return out
-    if op.type == "ConcatV2":
-        out = []
-        for x in op.inputs[:-1]:
-            part = int_vector_value(x)
-            if part is None:
-                return None
-            out.extend(part)
-        return out
-    if t.shape.ndims == 1 and t.shape[0].value is not None:
-        return [None] * t.shape[0].value
-    return None
-
-
-def constant_value_as_shape(t):
-    """The static shape a shape-vector tensor `t` describes (-1 and unknowns become None)."""
-    if t.shape.ndims == 0:
-        v = static_value(t)
-        if v is not None and int(v) == -1:
-            return _ts.unknown_shape()
-    vals = int_vector_value(t)
-    if vals is None:
-        return _ts.unknown_shape()
-    return _ts.TensorShape([None if v is None or v < 0 else v for v in vals])
-
-
-def check_vector(op, t, what):
-    """Raise ValueError unless `t` (an input of `op`) can be a vector."""
-    if t.shape.ndims is not None and t.shape.ndims != 1:
-        raise ValueError("Shape must be rank 1 but is rank %d for %s '%s' of '%s' (op: '%s') "
-                         "with input shapes: %s."
-                         % (t.shape.ndims, what, t.name, op.name, op.type,
-                            ", ".join(_ts.shape_str(x.shape) for x in op.inputs)))
-
-
-def check_scalar(op, t, what):
-    """Raise ValueError unless `t` (an input of `op`) can be a scalar."""
-    if t.shape.ndims is not None and t.shape.ndims != 0:
-        raise ValueError("Shape must be rank 0 but is rank %d for %s '%s' of '%s' (op: '%s') "
-                         "with input shapes: %s."
-                         % (t.shape.ndims, what, t.name, op.name, op.type,
-                            ", ".join(_ts.shape_str(x.shape) for x in op.inputs)))
-
-
-def input_shapes(op):
-    return ", ".join(_ts.shape_str(x.shape) for x in op.inputs)
-
-
-def canonical_axis(op, axis, rank, what="axis"):
-    """`axis` in [-rank, rank) made non-negative.
-
-    Raises:
-      ValueError: naming the op when `axis` is out of range.
-    """
-    if not -rank <= axis < rank:
-        raise ValueError("%s %d is out of range for a tensor of rank %d: expected in [%d, %d) "
-                         "for '%s' (op: '%s') with input shapes: %s."
-                         % (what, axis, rank, -rank, rank, op.name, op.type, input_shapes(op)))
-    return axis % rank if rank else axis
+from minigraph.framework.registry import Op, make_op, make_tensor, static_value
+from minigraph.ops.shape_util import (  # noqa: F401 - shared with the sibling modules
+    int_input, int_vector_value, constant_value_as_shape, check_vector, check_scalar,
+    input_shapes, canonical_axis, _INDEX_DTYPES)
 
 
 # -- placeholders and identity ------------------------------------------------------------------
@@ -523,7 +418,7 @@ class Squeeze(Op):
         dims = x.shape.as_list()
         rank = len(dims)
         if axes:
-            keep = set(range(rank))
+            keep = set(builtins.range(rank))
             for a in axes:
                 c = canonical_axis(op, a, rank, "squeeze dim")
                 if dims[c] is not None and dims[c] != 1:
@@ -624,7 +519,7 @@ class Transpose(Op):
         if perm is None:
             return [(x.dtype, _ts.unknown_shape(rank))]
         perm = [int(p) for p in np.asarray(perm).reshape(-1)]
-        if rank is not None and sorted(perm) != list(range(rank)):
+        if rank is not None and sorted(perm) != list(builtins.range(rank)):
             raise ValueError("perm %s is not a permutation of [0, ..., %d] for '%s' (op: '%s') "
                              "with input shapes: %s."
                              % (perm, rank - 1, op.name, op.type, input_shapes(op)))
@@ -667,164 +562,41 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
         if perm is None:
             r = x.shape.ndims
             if r is None:
-                from minigraph.ops import math_ops
+                from minigraph.ops import creation_ops, math_ops
                 rk = rank(x)
-                perm = math_ops.subtract(math_ops.subtract(rk, 1), range(0, rk, 1))
+                perm = math_ops.subtract(math_ops.subtract(rk, 1), creation_ops.range(0, rk, 1))
             else:
                 perm = np.arange(r - 1, -1, -1, dtype=np.int32)
         p = int_input(perm, "perm", "transpose's perm")
         return make_tensor("Transpose", [x, p], None, scope)
 
 
-# -- filling --------------------------------------------------------------------------------------
-class Fill(Op):
-    """A tensor of shape `dims` with every element equal to the scalar `value`."""
+class IdentityN(Op):
+    """Each of its inputs, unchanged."""
+
+    aliases_input = True
 
     def infer(self, op):
-        dims_t, value = op.inputs
-        check_vector(op, dims_t, "dims")
-        check_scalar(op, value, "value")
-        known = int_vector_value(dims_t)
-        if known is not None:
-            for d in known:
-                if d is not None and d < 0:
-                    raise ValueError("Fill dimensions must be >= 0, got %s for '%s' (op: '%s')"
-                                     % (known, op.name, op.type))
-        return [(value.dtype, constant_value_as_shape(dims_t))]
+        return [(t.dtype, t.shape) for t in op.inputs]
 
-    def compute(self, op, dims, value):
-        if np.any(dims < 0):
-            raise ValueError("Fill dimensions must be >= 0, got %s" % (dims.tolist(),))
-        return np.full(tuple(int(d) for d in dims), value, dtype=value.dtype)
+    def compute(self, op, *xs):
+        return xs[0] if len(xs) == 1 else tuple(xs)
 
-    def gradient(self, op, grad):
-        from minigraph.ops import math_ops
-        return [None, math_ops.reduce_sum(grad)]
+    def gradient(self, op, *grads):
+        return list(grads)
 
 
-def fill(dims, value, name=None):
-    """A tensor of shape `dims` filled with the scalar `value` (op type `Fill`).
-
-    Args:
-      dims: int32/int64 vector, the output shape.
-      value: a scalar; its dtype is the output's.
-      name: op name (default "Fill").
-
-    Returns:
-      A tensor of shape `dims` and `value`'s dtype.
-
-    Raises:
-      ValueError: if `value` is not a scalar or `dims` has a negative entry.
-    """
-    with _graph.name_scope(name, "Fill", [dims, value]) as scope:
-        d = int_input(dims, "dims", "fill's dims")
-        v = _graph.convert_to_tensor(value, name="value")
-        return make_tensor("Fill", [d, v], None, scope)
+def identity_n(input, name=None):  # noqa: A002
+    """A list of tensors with the same values as the list `input` (op `IdentityN`)."""
+    with _graph.name_scope(name, "IdentityN", list(input)) as scope:
+        xs = [_graph.convert_to_tensor(v) for v in input]
+        return list(make_op("IdentityN", xs, None, scope)._outputs)
 
 
-def _filled(value, shape, dtype, name, default_name):
-    dtype = dtypes.as_dtype(dtype)
-    with _graph.name_scope(name, default_name, [shape]) as scope:
-        if not isinstance(shape, _graph.Tensor):
-            static = None
-            try:
-                static = _ts.as_shape(shape)
-            except (TypeError, ValueError):
-                static = None
-            if static is not None and static.is_fully_defined() \
-                    and static.num_elements() < 1000:
-                # TF1 makes small all-equal tensors constants (and Fill ops for big ones, to
-                # keep the GraphDef small).
-                from minigraph.ops.constant_op import constant
-                return constant(value, dtype=dtype, shape=static.as_list(), name=scope)
-            if static is not None and static.is_fully_defined():
-                shape = int_input(static.as_list(), "shape_as_tensor", "shape")
-            else:
-                shape = int_input(shape, "shape", "shape")
-        elif shape.shape.ndims == 0:
-            shape = reshape(shape, [-1])
-        from minigraph.ops.constant_op import constant
-        return fill(shape, constant(value, dtype=dtype), name=scope)
-
-
-def zeros(shape, dtype=dtypes.float32, name=None):
-    """A tensor of `shape` with all elements 0.
-
-    Args:
-      shape: a list of ints, a TensorShape, or an int vector tensor.
-      dtype: element type (default float32).
-      name: op name (default "zeros").
-
-    Returns:
-      A tensor of shape `shape` and dtype `dtype` (a Const when small and static, else a
-      `Fill`, as in TF1).
-    """
-    return _filled(False if dtypes.as_dtype(dtype).is_bool else 0, shape, dtype, name, "zeros")
-
-
-def ones(shape, dtype=dtypes.float32, name=None):
-    """A tensor of `shape` with all elements 1.
-
-    Args:
-      shape: a list of ints, a TensorShape, or an int vector tensor.
-      dtype: element type (default float32).
-      name: op name (default "ones").
-
-    Returns:
-      A tensor of shape `shape` and dtype `dtype` (a Const when small and static, else a
-      `Fill`, as in TF1).
-    """
-    return _filled(True if dtypes.as_dtype(dtype).is_bool else 1, shape, dtype, name, "ones")
-
-
-class ZerosLike(Op):
-    """Zeros with the dtype and shape of its input."""
-
-    not_differentiable = True
-
-    def infer(self, op):
-        x = op.inputs[0]
-        return [(x.dtype, x.shape)]
-
-    def compute(self, op, x):
-        return np.zeros_like(x)
-
-
-def zeros_like(tensor, dtype=None, name=None, optimize=True):
-    """Zeros with the shape of `tensor`.
-
-    Args:
-      tensor: a tensor.
-      dtype: element type (default: `tensor`'s).
-      name: op name (default "zeros_like").
-      optimize: if True and the shape is static, build a constant (TF1).
-
-    Returns:
-      A tensor of `tensor`'s shape, all zeros.
-    """
-    with _graph.name_scope(name, "zeros_like", [tensor]) as scope:
-        x = _graph.convert_to_tensor(tensor, name="tensor")
-        if optimize and x.shape.is_fully_defined():
-            return zeros(x.shape.as_list(), dtype=dtype or x.dtype, name=scope)
-        if dtype is not None and dtypes.as_dtype(dtype) != x.dtype:
-            return zeros(shape(x), dtype=dtype, name=scope)
-        return make_tensor("ZerosLike", [x], None, scope)
-
-
-def ones_like(tensor, dtype=None, name=None, optimize=True):
-    """Ones with the shape of `tensor`.
-
-    Args:
-      tensor: a tensor.
-      dtype: element type (default: `tensor`'s).
-      name: op name (default "ones_like").
-      optimize: kept for TF1 compatibility.
-
-    Returns:
-      A tensor of `tensor`'s shape, all ones (a `Fill` of `shape(tensor)`, as in TF1).
-    """
-    with _graph.name_scope(name, "ones_like", [tensor]) as scope:
-        x = _graph.convert_to_tensor(tensor, name="tensor")
-        out = ones(shape(x), dtype=dtype or x.dtype, name=scope)
-        out.set_shape(x.shape)
-        return out
+# -- the sibling modules' ops, re-exported under TF1's array_ops names ---------------------------
+from minigraph.ops.creation_ops import (  # noqa: E402,F401
+    fill, zeros, ones, zeros_like, ones_like, range, one_hot)
+from minigraph.ops.concat_ops import stack, unstack, concat, split  # noqa: E402,F401
+from minigraph.ops.expand_ops import tile, pad, broadcast_to  # noqa: E402,F401
+from minigraph.ops.slicing_ops import (  # noqa: E402,F401
+    slice, strided_slice, gather, unsorted_segment_sum)
