@@ -40,6 +40,29 @@ from minigraph.ops.math_ops import (  # noqa: F401
     argmax, argmin, cumsum, cumprod, count_nonzero, equal, not_equal, less, less_equal,
     greater, greater_equal, logical_and, logical_or, logical_not, logical_xor, where,
     matmul, tensordot, clip_by_value, clip_by_global_norm, global_norm)
+# -- training and checkpoints (minigraph/train) --
+from minigraph import train  # noqa: F401,E402
+
+# -- variables, variable scopes, initializers, partitioners (owner: variables) --
+from minigraph.framework.dtypes import string  # noqa: F401
+from minigraph.framework.variables import (  # noqa: F401
+    Variable, global_variables, all_variables, trainable_variables, local_variables,
+    model_variables, moving_average_variables, variables_initializer, initialize_variables,
+    global_variables_initializer, initialize_all_variables, local_variables_initializer,
+    initialize_local_variables, is_variable_initialized, report_uninitialized_variables)
+from minigraph.framework.variable_scope import (  # noqa: F401
+    VariableScope, variable_scope, variable_op_scope, get_variable_scope, get_variable,
+    get_local_variable, no_regularizer, AUTO_REUSE)
+from minigraph.framework.partitioned_variables import (  # noqa: F401
+    PartitionedVariable, fixed_size_partitioner, variable_axis_size_partitioner,
+    min_max_variable_partitioner, create_partitioned_variables)
+from minigraph.ops.state_ops import assign, assign_add, assign_sub  # noqa: F401
+from minigraph.ops.init_ops import (  # noqa: F401
+    zeros_initializer, ones_initializer, constant_initializer, random_uniform_initializer,
+    random_normal_initializer, truncated_normal_initializer, uniform_unit_scaling_initializer,
+    variance_scaling_initializer, glorot_uniform_initializer, glorot_normal_initializer,
+    orthogonal_initializer)
+from minigraph import initializers  # noqa: F401
 
 newaxis = None
 

@@ -10,6 +10,7 @@ RESOURCE_EXHAUSTED = 8
 FAILED_PRECONDITION = 9
 UNIMPLEMENTED = 12
 INTERNAL = 13
+DATA_LOSS = 15
 
 
 class OpError(Exception):
@@ -59,3 +60,4 @@ FailedPreconditionError = _make("FailedPreconditionError", FAILED_PRECONDITION,
                                 "The system is not in a state to run the op (e.g. uninitialized variable).")
 UnimplementedError = _make("UnimplementedError", UNIMPLEMENTED, "The op is not implemented for these arguments.")
 InternalError = _make("InternalError", INTERNAL, "An internal invariant was broken.")
+DataLossError = _make("DataLossError", DATA_LOSS, "Unrecoverable data loss or corruption (e.g. a damaged checkpoint).")
