@@ -1,0 +1,44 @@
+"""Every numba option minigraph uses, in one place.
+
+Kernels are decorated with `jit(...)` / `jit_parallel(...)` from here, never with
+`numba.njit` directly, so caching, threading and floating-point flags are chosen once:
+
+- `cache=True`: compiled machine code is kept in `__pycache__`, so a fresh process pays
+  for compilation only the first time a kernel meets a new argument type.
+- `nogil=True`: kernels release the GIL, so sessions run from several threads overlap.
+- `error_model="numpy"`: integer division and modulo skip the ZeroDivisionError check
+  in inner loops (our divisors are strides and sizes, validated at graph construction).
+- `boundscheck=False`: indices are proven in range by the shape rules of each op.
+- `fastmath={"contract"}`: lets LLVM fuse `a * b + c` into one FMA instruction, which is
+  both faster and more accurate. We deliberately leave out "nnan"/"ninf" (they would
+  let LLVM assume no NaN/inf, breaking NaN propagation and max-pooling of -inf) and
+  "reassoc" (reductions run over the contiguous channel axis elementwise, so they
+  vectorise without reordering sums; keeping the order keeps results reproducible).
+
+Parallel kernels use `prange` over independent output rows; the thread count is
+numba's, i.e. `NUMBA_NUM_THREADS` (default: all cores).
+
+`import minigraph` never imports this module: op kernels import their kernel module on
+first use, so numba (about 0.5 s to import) loads only when a conv or pool op runs.
+"""
+import numba
+
+_OPTIONS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False,
+                fastmath={"contract"})
+
+prange = numba.prange
+
+
+def jit(fn):
+    """Compile `fn` lazily (on its first call) as a serial nopython kernel."""
+    return numba.njit(**_OPTIONS)(fn)
+
+
+def jit_parallel(fn):
+    """Compile `fn` lazily as a multithreaded kernel (its `prange` loops run in parallel)."""
+    return numba.njit(parallel=True, **_OPTIONS)(fn)
+
+
+def num_threads():
+    """The number of worker threads parallel kernels use (follows NUMBA_NUM_THREADS)."""
+    return numba.get_num_threads()

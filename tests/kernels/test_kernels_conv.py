@@ -1,0 +1,124 @@
+"""Conv/depthwise kernels (forward and both backprops) against naive NumPy references.
+
+Shapes, filter sizes, strides (equal and unequal), dilations, paddings, multipliers and
+dtypes come from hypothesis; arrays are always C-contiguous float32/float64, so each
+kernel compiles just two specializations.
+"""
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from minigraph.ops.kernels import conv, depthwise, geometry
+from tests.kernels import refs
+
+SETTINGS = settings(max_examples=30, deadline=None)
+
+
+@st.composite
+def conv_cases(draw, max_mult=3):
+    n = draw(st.integers(1, 2))
+    h = draw(st.integers(1, 9))
+    w = draw(st.integers(1, 9))
+    c = draw(st.integers(1, 5))
+    kh = draw(st.integers(1, 4))
+    kw = draw(st.integers(1, 4))
+    if draw(st.booleans()):
+        strides, dilations = (1, 1), (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    else:
+        strides, dilations = (draw(st.integers(1, 3)), draw(st.integers(1, 3))), (1, 1)
+    padding = draw(st.sampled_from(["SAME", "VALID"]))
+    if padding == "VALID" and (h < (kh - 1) * dilations[0] + 1 or w < (kw - 1) * dilations[1] + 1):
+        padding = "SAME"
+    mult = draw(st.integers(1, max_mult))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    seed = draw(st.integers(0, 2**31 - 1))
+    return dict(shape=(n, h, w, c), k=(kh, kw), strides=strides, dilations=dilations,
+                padding=padding, mult=mult, dtype=dtype, seed=seed)
+
+
+def _geom(case):
+    _, h, w, _ = case["shape"]
+    return geometry.conv_geometry((h, w), case["k"], case["strides"], case["dilations"],
+                                  case["padding"])
+
+
+def _tol(dtype):
+    return dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-10, atol=1e-10)
+
+
+@SETTINGS
+@given(conv_cases())
+def test_depthwise_kernels_match_reference(case):
+    rs = np.random.RandomState(case["seed"])
+    dt, s, d, p = case["dtype"], case["strides"], case["dilations"], case["padding"]
+    x = rs.uniform(-1, 1, case["shape"]).astype(dt)
+    f = rs.uniform(-1, 1, case["k"] + (case["shape"][3], case["mult"])).astype(dt)
+    out_hw, pads = _geom(case)
+    y = depthwise.forward(x, f, s, d, pads, out_hw)
+    assert y.dtype == dt and y.flags.c_contiguous
+    np.testing.assert_allclose(y, refs.depthwise(x, f, s, d, p), **_tol(dt))
+
+    dy = rs.uniform(-1, 1, y.shape).astype(dt)
+    dx = depthwise.backprop_input(dy, f, x.shape, s, d, pads)
+    assert dx.dtype == dt and dx.shape == x.shape
+    np.testing.assert_allclose(dx, refs.depthwise_backprop_input(x.shape, f, dy, s, d, p), **_tol(dt))
+    df = depthwise.backprop_filter(x, dy, f.shape, s, d, pads)
+    assert df.dtype == dt and df.shape == f.shape
+    np.testing.assert_allclose(df, refs.depthwise_backprop_filter(x, f.shape, dy, s, d, p), **_tol(dt))
+
+
+@SETTINGS
+@given(conv_cases(max_mult=4))
+def test_conv_kernels_match_reference(case):
+    rs = np.random.RandomState(case["seed"])
+    dt, s, d, p = case["dtype"], case["strides"], case["dilations"], case["padding"]
+    x = rs.uniform(-1, 1, case["shape"]).astype(dt)
+    w = rs.uniform(-1, 1, case["k"] + (case["shape"][3], case["mult"])).astype(dt)
+    out_hw, pads = _geom(case)
+    y = conv.forward(x, w, s, d, pads, out_hw)
+    assert y.dtype == dt and y.flags.c_contiguous
+    np.testing.assert_allclose(y, refs.conv2d(x, w, s, d, p), **_tol(dt))
+
+    dy = rs.uniform(-1, 1, y.shape).astype(dt)
+    dx = conv.backprop_input(dy, w, x.shape, s, d, pads)
+    assert dx.dtype == dt and dx.shape == x.shape
+    np.testing.assert_allclose(dx, refs.conv2d_backprop_input(x.shape, w, dy, s, d, p), **_tol(dt))
+    dw = conv.backprop_filter(x, dy, w.shape, s, d, pads)
+    assert dw.dtype == dt and dw.shape == w.shape
+    np.testing.assert_allclose(dw, refs.conv2d_backprop_filter(x, w.shape, dy, s, d, p), **_tol(dt))
+
+
+def test_pointwise_conv_with_strides_uses_every_other_pixel():
+    rs = np.random.RandomState(0)
+    x = rs.rand(2, 5, 6, 3).astype(np.float32)
+    w = rs.rand(1, 1, 3, 4).astype(np.float32)
+    for padding in ("SAME", "VALID"):
+        out_hw, pads = geometry.conv_geometry((5, 6), (1, 1), (2, 3), (1, 1), padding)
+        y = conv.forward(x, w, (2, 3), (1, 1), pads, out_hw)
+        np.testing.assert_allclose(y, refs.conv2d(x, w, (2, 3), (1, 1), padding), rtol=1e-5)
+        dy = rs.rand(*y.shape).astype(np.float32)
+        np.testing.assert_allclose(conv.backprop_input(dy, w, x.shape, (2, 3), (1, 1), pads),
+                                   refs.conv2d_backprop_input(x.shape, w, dy, (2, 3), (1, 1), padding),
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(conv.backprop_filter(x, dy, w.shape, (2, 3), (1, 1), pads),
+                                   refs.conv2d_backprop_filter(x, w.shape, dy, (2, 3), (1, 1), padding),
+                                   rtol=1e-5)
+
+
+def test_large_float32_filter_gradient_sums_accurately():
+    # 2 * 40 * 40 = 3200 pixels per filter entry: float64 partial sums keep it tight.
+    rs = np.random.RandomState(1)
+    x = rs.rand(2, 40, 40, 8).astype(np.float32)
+    dy = rs.rand(2, 40, 40, 8).astype(np.float32)
+    out_hw, pads = geometry.conv_geometry((40, 40), (3, 3), (1, 1), (1, 1), "SAME")
+    df = depthwise.backprop_filter(x, dy, (3, 3, 8, 1), (1, 1), (1, 1), pads)
+    ref = refs.depthwise_backprop_filter(x, (3, 3, 8, 1), dy, (1, 1), (1, 1), "SAME")
+    np.testing.assert_allclose(df, ref, rtol=2e-7)
+
+
+def test_geometry_follows_tf_padding_split():
+    # SAME with an odd total puts the extra row/column after (bottom/right).
+    assert geometry.output_size(5, 4, 1, 1, "SAME") == (5, 1, 2)
+    assert geometry.output_size(7, 3, 2, 1, "SAME") == (4, 1, 1)
+    assert geometry.output_size(6, 3, 2, 1, "SAME") == (3, 0, 1)
+    assert geometry.output_size(9, 3, 1, 2, "VALID") == (5, 0, 0)
+    assert geometry.output_size(None, 3, 1, 1, "SAME") == (None, None, None)
