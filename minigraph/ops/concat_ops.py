@@ -304,12 +304,12 @@ def concat(values, axis, name="concat"):
     values = list(values)
     if len(values) == 1:
         # TF1 turns a one-element concat into an identity (after checking the axis).
-        with _graph.name_scope(name) as scope:
+        with _graph.name_scope(name):
             a = _a.int_input(axis, "concat_dim", "concat's axis")
             if a.shape.ndims not in (None, 0):
                 raise ValueError("concat's axis must be a scalar, got shape %s"
                                  % _ts.shape_str(a.shape))
-            return _a.identity(values[0], name=scope)
+            return _a.identity(values[0], name=name)
     with _graph.name_scope(name, "concat", [v for v in values if _is_tensor_like(v)]) as scope:
         ts = _convert_list(values, "values")
         a = _a.int_input(axis, "axis", "concat's axis")

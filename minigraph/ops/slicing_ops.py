@@ -256,7 +256,8 @@ class StridedSlice(Op):
                 out = self.compute(op, xv, *[np.asarray(v) for v in vals])
             except ValueError:
                 return None
-            if any(v is None for v in np.ravel(out)):
+            out = np.asarray(out, dtype=object)
+            if any(v is None for v in out.ravel()):
                 return None
             return np.asarray(out.tolist(), dtype=x.dtype.as_numpy_dtype)
         return self.compute(op, np.asarray(xv), *[np.asarray(v) for v in vals])
