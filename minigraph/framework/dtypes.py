@@ -94,8 +94,11 @@ int64 = DType("int64", np.int64)
 uint8 = DType("uint8", np.uint8)
 uint16 = DType("uint16", np.uint16)
 bool = DType("bool", np.bool_)  # noqa: A001 - TF1 name
+# Strings exist only so that report_uninitialized_variables can return variable names
+# (bytes in a NumPy object array, as TF1 returns them); no math op accepts them.
+string = DType("string", np.object_)
 
-_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool)
+_ALL = (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool, string)
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64)
 _BY_NP = {d._np: d for d in _ALL}
