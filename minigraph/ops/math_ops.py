@@ -454,22 +454,11 @@ class _MaxMin(_Binary):
         x, y = op.inputs
         # Ties send the whole gradient to x, as TF1's _MaximumMinimumGrad does.
         xmask = (greater_equal if op.type == "Maximum" else less_equal)(x, y)
+        # xmask has the broadcast shape of x and y, which is grad's shape.
         zeros = array_ops.zeros_like(grad)
-        xmask = _broadcast_like(xmask, grad)
         gx = where(xmask, grad, zeros)
         gy = where(xmask, zeros, grad)
         return [sum_to_shape(gx, x), sum_to_shape(gy, y)]
-
-
-def _broadcast_like(t, like):
-    """`t` broadcast to `like`'s shape when the static shapes do not already agree."""
-    if t.shape.is_fully_defined() and t.shape == like.shape:
-        return t
-    from minigraph.ops import array_ops
-    if hasattr(array_ops, "broadcast_to"):
-        return array_ops.broadcast_to(t, array_ops.shape(like))
-    from minigraph.ops.comparison_ops import logical_or
-    return logical_or(t, array_ops.zeros_like(like, dtype=dtypes.bool))
 
 
 class Maximum(_MaxMin):

@@ -86,7 +86,13 @@ class BatchMatMulV2(Op):
         m, k_x = sx[-2:][::-1] if op.attrs["adj_x"] else sx[-2:]
         k_y, n = sy[-2:][::-1] if op.attrs["adj_y"] else sy[-2:]
         _check_inner(op, k_x, k_y)
-        batch = broadcast_static_shape(op, _ts.TensorShape(sx[:-2]), _ts.TensorShape(sy[:-2]))
+        try:
+            batch = broadcast_static_shape(op, _ts.TensorShape(sx[:-2]),
+                                           _ts.TensorShape(sy[:-2]))
+        except ValueError:
+            raise ValueError("Batch dimensions %s and %s do not broadcast for '%s' (op: '%s') "
+                             "with input shapes: %s." % (sx[:-2], sy[:-2], op.name, op.type,
+                                                         _shapes(op)))
         return [(x.dtype, batch.as_list() + [m, n])]
 
     def compute(self, op, x, y):

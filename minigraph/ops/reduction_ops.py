@@ -140,10 +140,7 @@ def broadcast_to_like(t, x):
     if t.shape.is_fully_defined() and t.shape == x.shape:
         return t
     target = x.shape.as_list() if x.shape.is_fully_defined() else array_ops.shape(x)
-    if hasattr(array_ops, "broadcast_to"):
-        return array_ops.broadcast_to(t, target)
-    from minigraph.ops.math_ops import add
-    return add(t, array_ops.zeros_like(x))
+    return array_ops.broadcast_to(t, target)
 
 
 class Sum(_Reduction):
@@ -229,40 +226,53 @@ class Prod(_Reduction):
 
 def _prod_grad(op, grad):
     # The product of all *other* elements, from exclusive cumprods from both ends, so
-    # zeros in the input give the right gradient (no division by x), as in TF1's _ProdGrad.
+    # zeros in the input give the right gradient (no division by x), as in TF1's _ProdGrad:
+    # the reduced axes are moved to the front and flattened into one.
     from minigraph.ops import array_ops
     x, axes_t = op.inputs
-    rank = x.shape.ndims
-    axes = _static_axes(op, rank, axes_t)
     g = _grad_to_input(op, grad)
-    if axes is None:
-        raise NotImplementedError("The gradient of reduce_prod (op '%s') needs statically "
-                                  "known axes and rank; got input shape %s"
-                                  % (op.name, _ts.shape_str(x.shape)))
-    if not axes:
-        return g
-    if len(axes) == 1:
+    axes = _static_axes(op, x.shape.ndims, axes_t)
+    if axes is not None and len(axes) <= 1:
+        if not axes:
+            return g
         a = axes[0]
-        others = multiply(cumprod(x, a, exclusive=True),
-                          cumprod(x, a, exclusive=True, reverse=True))
-        return multiply(g, others)
-    other = [i for i in range(rank) if i not in axes]
-    perm = axes + other
-    inv = list(np.argsort(perm))
+        return multiply(g, multiply(cumprod(x, a, exclusive=True),
+                                    cumprod(x, a, exclusive=True, reverse=True)))
+    if axes is not None:
+        perm = axes + [i for i in range(x.shape.ndims) if i not in axes]
+        inv = [int(i) for i in np.argsort(perm)]
+        reduced = axes
+    else:
+        perm, inv, reduced = _dynamic_prod_perm(x, axes_t)
     permuted = array_ops.transpose(x, perm)
-    if x.shape.is_fully_defined():
+    if x.shape.is_fully_defined() and axes is not None:
         dims = x.shape.as_list()
         flat_shape = [int(np.prod([dims[i] for i in axes])), -1]
-        permuted_shape = [dims[i] for i in perm]
+        permuted_shape = permuted.shape.as_list()
     else:
-        pshape = array_ops.shape(permuted)
-        flat_shape = array_ops.stack([reduce_prod(pshape[:len(axes)]), -1])
-        permuted_shape = pshape
+        permuted_shape = array_ops.shape(permuted)
+        n_reduced = reduce_prod(array_ops.gather(array_ops.shape(x), reduced))
+        flat_shape = array_ops.stack([n_reduced, -1])
     flat = array_ops.reshape(permuted, flat_shape)
     others = multiply(cumprod(flat, 0, exclusive=True),
                       cumprod(flat, 0, exclusive=True, reverse=True))
     others = array_ops.transpose(array_ops.reshape(others, permuted_shape), inv)
     return multiply(g, others)
+
+
+def _dynamic_prod_perm(x, axes_t):
+    """(perm, inverse perm, reduced axes) as tensors, for axes known only at run time."""
+    from minigraph.ops import array_ops
+    from minigraph.ops.comparison_ops import not_equal, where
+    from minigraph.ops.math_ops import add, floormod
+    from minigraph.ops.unary_ops import cast
+    r = array_ops.rank(x)
+    reduced = floormod(add(array_ops.reshape(cast(axes_t, dtypes.int32), [-1]), r), r)
+    # Mark the reduced axes with 1 (every other entry of range + 2 is >= 2).
+    marks = reduced_shape(add(array_ops.range(0, r), 2), reduced)
+    other = cast(array_ops.reshape(where(not_equal(marks, 1)), [-1]), dtypes.int32)
+    perm = array_ops.concat([reduced, other], 0)
+    return perm, array_ops.invert_permutation(perm), reduced
 
 
 class _BoolReduction(_Reduction):
@@ -324,23 +334,18 @@ def _reduce(op_type, input_tensor, axis, keepdims, name, reduction_indices, keep
     keepdims = bool(keepdims) if keepdims is not None else False
     x = _graph.convert_to_tensor(input_tensor)
     attrs = {"keep_dims": keepdims}
-    if axis is None and x.shape.ndims is None:
-        # Unknown rank: reduce the flattened tensor (TF1 builds Range(0, Rank(x)) instead).
-        with _graph.name_scope(name, op_type, [x]) as scope:
-            flat = array_ops.reshape(x, [-1])
-            axes = constant(np.array([0], dtype=np.int32), name="reduction_indices")
-            out = make_tensor(op_type, [flat, axes], {"keep_dims": False},
-                              None if keepdims else scope)
-            if keepdims:
-                ones = array_ops.ones_like(array_ops.shape(x))
-                out = array_ops.reshape(out, ones, name=scope)
-        return out
     if axis is None:
-        axes = constant(np.arange(x.shape.ndims, dtype=np.int32))
+        if x.shape.ndims is not None:
+            axes = constant(np.arange(x.shape.ndims, dtype=np.int32))
+        else:
+            axes = array_ops.range(0, array_ops.rank(x))
     with _graph.name_scope(name, op_type, [x]) as scope:
         if axis is not None:
             axes = array_ops.int_input(axis, "reduction_indices", "reduction axes")
-        return make_tensor(op_type, [x, axes], attrs, scope)
+        out = make_tensor(op_type, [x, axes], attrs, scope)
+    if axis is None and not keepdims:
+        out.set_shape([])
+    return out
 
 
 def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
