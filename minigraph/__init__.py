@@ -64,6 +64,10 @@ from minigraph.ops.init_ops import (  # noqa: F401
     orthogonal_initializer)
 from minigraph import initializers  # noqa: F401
 
+# -- layers, regularizers, constraints, execution mode (owner: layers) --
+from minigraph.framework.context import executing_eagerly, enable_eager_execution  # noqa: F401
+from minigraph import regularizers, constraints, layers  # noqa: F401,E402
+
 newaxis = None
 
 __version__ = "0.1.0"
