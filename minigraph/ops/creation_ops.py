@@ -35,6 +35,13 @@ class Fill(Op):
             raise ValueError("Fill dimensions must be >= 0, got %s" % (dims.tolist(),))
         return np.full(tuple(int(d) for d in dims), value, dtype=value.dtype)
 
+    def static_value(self, op):
+        dims, value = (static_value(t) for t in op.inputs)
+        if dims is None or value is None or np.any(np.asarray(dims) < 0) \
+                or int(np.prod(dims)) > 1000:
+            return None
+        return np.full(tuple(int(d) for d in dims), value, dtype=op.inputs[1].dtype.as_numpy_dtype)
+
     def gradient(self, op, grad):
         from minigraph.ops import math_ops
         return [None, math_ops.reduce_sum(grad)]
