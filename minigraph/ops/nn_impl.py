@@ -18,6 +18,7 @@ from minigraph.ops import array_ops
 from minigraph.ops import math_ops
 from minigraph.ops.constant_op import constant
 from minigraph.ops.nn_activations import FLOAT_TYPES, check_dtype
+from minigraph.ops.nn_math import squared_difference
 
 
 # -- l2 ------------------------------------------------------------------------------------------------
@@ -114,7 +115,7 @@ def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
         y = math_ops.cast(x, dtypes.float32) if x.dtype == dtypes.float16 else x
         mean = math_ops.reduce_mean(y, axes, keepdims=True, name="mean")
         variance = math_ops.reduce_mean(
-            math_ops.squared_difference(y, array_ops.stop_gradient(mean)), axes,
+            squared_difference(y, array_ops.stop_gradient(mean)), axes,
             keepdims=True, name="variance")
         if not keep:
             mean = array_ops.squeeze(mean, axes)
