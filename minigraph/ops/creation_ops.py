@@ -1,7 +1,6 @@
 """Ops that create tensors from a shape or a few values: fill, zeros, ones, *_like, range,
 one_hot. Re-exported by `array_ops`.
 """
-import builtins
 
 import numpy as np
 

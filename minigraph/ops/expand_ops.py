@@ -46,8 +46,8 @@ class Tile(Op):
         from minigraph.ops import math_ops
         x, multiples = op.inputs
         # Row-major [m0, d0, m1, d1, ...] view of the output: summing the m axes undoes tiling.
-        interleaved = _a.reshape(_a.transpose(stack([multiples, _a.shape(x, out_type=multiples.dtype)])),
-                                 [-1])
+        dims = _a.shape(x, out_type=multiples.dtype)
+        interleaved = _a.reshape(_a.transpose(stack([multiples, dims])), [-1])
         r = x.shape.ndims
         if r is not None:
             axes = list(range(0, 2 * r, 2))

@@ -411,7 +411,7 @@ def _slice_helper(tensor, slice_spec, var=None):
 _graph.Tensor.__getitem__ = _slice_helper
 
 
-# -- gather and its transpose -----------------------------------------------------------------------
+# -- gather and its transpose ----------------------------------------------------------------------
 def _check_indices(indices, limit, what="indices"):
     bad = (indices < 0) | (indices >= limit)
     if np.any(bad):

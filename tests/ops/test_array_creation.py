@@ -11,7 +11,7 @@ def _ph(shape, dtype=mg.float64, name=None):
     return mg.placeholder(dtype, shape, name=name)
 
 
-# -- range ------------------------------------------------------------------------------------------
+# -- range -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("args,kwargs,ref", [
     ((5,), {}, np.arange(5, dtype=np.int32)),
     ((2, 9, 3), {}, np.arange(2, 9, 3, dtype=np.int32)),
@@ -74,7 +74,7 @@ def test_range_not_differentiable():
     assert mg.gradients(mg.range(x, 10.0, 1.0), [x]) == [None]
 
 
-# -- one_hot ----------------------------------------------------------------------------------------
+# -- one_hot ---------------------------------------------------------------------------------------
 def _one_hot_ref(indices, depth, on=1.0, off=0.0, axis=-1, dtype=np.float32):
     indices = np.asarray(indices)
     out = np.full(indices.shape + (depth,), off, dtype=dtype)

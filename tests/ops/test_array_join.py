@@ -99,7 +99,7 @@ def test_unstack_gradient_with_unused_outputs():
                           rng().randn(3, 2)) < 1e-8
 
 
-# -- concat -----------------------------------------------------------------------------------------
+# -- concat ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("axis", [0, 1, -1])
 def test_concat(axis):
     shapes = [[2, 3], [2, 3], [2, 3]]
@@ -161,7 +161,7 @@ def test_concat_gradient_unknown_sizes():
     np.testing.assert_array_equal(rb, [[1, 2]] * 3)
 
 
-# -- split ------------------------------------------------------------------------------------------
+# -- split -----------------------------------------------------------------------------------------
 def test_split_equal_parts():
     v = rng().randn(2, 6)
     parts = mg.split(mg.constant(v), 3, axis=1)
@@ -211,7 +211,7 @@ def test_split_gradients():
                           rng().randn(5, 2)) < 1e-8
 
 
-# -- tile -------------------------------------------------------------------------------------------
+# -- tile ------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mult", [[1, 1], [2, 3], [3, 1], [1, 0]])
 def test_tile(mult):
     v = rng().randn(2, 3)
@@ -242,7 +242,7 @@ def test_tile_gradient_unknown_batch():
     np.testing.assert_array_equal(evaluate(g, {x: np.zeros((2, 2))}), np.full((2, 2), 6.0))
 
 
-# -- pad --------------------------------------------------------------------------------------------
+# -- pad -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["CONSTANT", "REFLECT", "SYMMETRIC", "reflect"])
 def test_pad_modes(mode):
     v = rng().randn(3, 4)
@@ -307,7 +307,7 @@ def test_mirror_pad_gradient_of_gradient():
     np.testing.assert_array_equal(jac, ref)
 
 
-# -- broadcast_to -----------------------------------------------------------------------------------
+# -- broadcast_to ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("src,target", [([3], [2, 3]), ([2, 1], [2, 4]), ([], [2, 2]),
                                         ([1, 3], [4, 2, 3])])
 def test_broadcast_to(src, target):

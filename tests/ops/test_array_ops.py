@@ -296,7 +296,7 @@ def test_like_ops_are_not_differentiable():
     assert mg.gradients(mg.zeros_like(x) + mg.ones_like(x), [x]) == [None]
 
 
-# -- stop_gradient / identity_n ---------------------------------------------------------------------
+# -- stop_gradient / identity_n --------------------------------------------------------------------
 def test_stop_gradient():
     x = _ph([3], name="x")
     y = mg.stop_gradient(x * x)

@@ -56,7 +56,7 @@ def test_slice_gradients():
     np.testing.assert_array_equal(got, [[0, 0, 0], [0, 1, 1], [0, 0, 0]])
 
 
-# -- __getitem__ / strided_slice against NumPy ------------------------------------------------------
+# -- __getitem__ / strided_slice against NumPy -----------------------------------------------------
 @st.composite
 def _index_case(draw):
     """A shape and a NumPy basic index for it: items for leading dims, maybe `...` and items
@@ -226,7 +226,7 @@ def test_strided_slice_gradient_of_gradient():
     np.testing.assert_allclose(evaluate(gg, {x: v}), 8 * v * mask)
 
 
-# -- gather -----------------------------------------------------------------------------------------
+# -- gather ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("axis,indices", [(0, [2, 0, 2]), (1, [[0, 1], [3, 3]]), (-1, 1),
                                           (2, [[[0]]]), (0, np.array([1, 2], np.int64))])
 def test_gather(axis, indices):
@@ -271,7 +271,7 @@ def test_gather_gradient_unknown_rows():
     np.testing.assert_array_equal(got, [[1, 1], [0, 0], [2, 2]])
 
 
-# -- unsorted_segment_sum -----------------------------------------------------------------------------
+# -- unsorted_segment_sum --------------------------------------------------------------------------
 def test_unsorted_segment_sum():
     data = rng().randn(4, 3)
     ids = [0, 2, 0, -1]

@@ -17,7 +17,7 @@ def _run_twice_in_new_sessions(fetch):
     return a, a2, b
 
 
-# -- seeds ------------------------------------------------------------------------------------------
+# -- seeds -----------------------------------------------------------------------------------------
 def test_get_seed_rules():
     assert mg.get_seed(None) == (None, None)
     assert mg.get_seed(5) == (random_ops.DEFAULT_GRAPH_SEED, 5)
@@ -86,7 +86,7 @@ def test_random_ops_are_not_folded_or_shared():
     assert not np.array_equal(va, vb)
 
 
-# -- distributions ------------------------------------------------------------------------------------
+# -- distributions ---------------------------------------------------------------------------------
 def test_random_uniform_float_range_and_names():
     mg.set_random_seed(0)
     y = mg.random_uniform([2000], minval=-2.0, maxval=3.0)
