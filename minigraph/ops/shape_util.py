@@ -18,21 +18,54 @@ def int_input(value, name, what="argument", dtype=None):
     Raises:
       TypeError: if `value` is not integral.
     """
-    if not isinstance(value, _graph.Tensor) and not hasattr(value, "_as_graph_element"):
-        has_tensor = isinstance(value, (list, tuple)) and any(
-            isinstance(v, _graph.Tensor) for v in value)
+    if not _is_tensor_like(value):
+        value = _dims_to_ints(value, what)
+        has_tensor = isinstance(value, (list, tuple)) and any(_is_tensor_like(v) for v in value)
         if not has_tensor:
             arr = np.asarray(value)
-            if dtype is None and (arr.size == 0 or arr.dtype.kind in "iu"):
+            if arr.size and arr.dtype.kind not in "iu":
+                raise TypeError("%s must be integers, got %r" % (what, value))
+            if dtype is None:
                 dtype = dtypes.int64 if arr.size and (arr.min() < -2**31 or arr.max() >= 2**31) \
                     else dtypes.int32
-            elif arr.dtype.kind not in "iu":
-                raise TypeError("%s must be integers, got %r" % (what, value))
     t = _graph.convert_to_tensor(value, dtype=dtype, name=name)
     if t.dtype not in _INDEX_DTYPES:
         raise TypeError("%s must be an int32 or int64 tensor, got %s of dtype %s"
                         % (what, t.name, t.dtype.name))
     return t
+
+
+def _is_tensor_like(v):
+    return isinstance(v, _graph.Tensor) or (hasattr(v, "_as_graph_element")
+                                            and not isinstance(v, _graph.Operation))
+
+
+def _dims_to_ints(value, what):
+    """A TensorShape, or Dimensions inside a list, as plain ints (TF1 accepts both).
+
+    Raises:
+      ValueError: for an unknown dimension, which has no value to put in a tensor.
+    """
+    if isinstance(value, _ts.TensorShape):
+        if not value.is_fully_defined():
+            raise ValueError("Cannot convert a partially known TensorShape %s to a Tensor (for "
+                             "%s); use tf.shape(x) for the dynamic shape" % (value, what))
+        return value.as_list()
+    if isinstance(value, (list, tuple)) and any(isinstance(v, _ts.Dimension) for v in value):
+        out = []
+        for v in value:
+            if isinstance(v, _ts.Dimension):
+                if v.value is None:
+                    raise ValueError("Cannot convert an unknown Dimension to a Tensor (in %s = "
+                                     "%s); use tf.shape(x)[i] for a dynamic size" % (what, value))
+                v = v.value
+            out.append(v)
+        return out
+    if isinstance(value, _ts.Dimension):
+        if value.value is None:
+            raise ValueError("Cannot convert an unknown Dimension to a Tensor (%s)" % what)
+        return value.value
+    return value
 
 
 def int_vector_value(t):

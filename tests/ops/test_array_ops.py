@@ -316,3 +316,18 @@ def test_identity_n():
     np.testing.assert_array_equal(evaluate(only, {b: vb}), vb)
     assert gradient_error(lambda p, q: mg.identity_n([p, q])[0] * mg.identity_n([p, q])[1],
                           rng().randn(2), rng(1).randn(2)) < 1e-8
+
+
+# -- shape arguments given as TensorShape / Dimension (TF1 accepts both) ----------------------
+def test_shape_arguments_accept_tensorshape_and_dimensions():
+    x = _ph([None, 3, 4])
+    assert mg.reshape(x, [-1, x.shape[1] * x.shape[2]]).shape.as_list() == [None, 12]
+    assert mg.zeros(x.shape[1:]).shape.as_list() == [3, 4]
+    assert mg.fill(x.shape[1:], 2.0).shape.as_list() == [3, 4]
+    with pytest.raises(ValueError, match="partially known TensorShape"):
+        mg.zeros(x.shape)
+    with pytest.raises(ValueError, match="unknown Dimension"):
+        mg.reshape(x, [x.shape[0], -1])
+    # Empty index vectors are int32 even when another argument fixes the dtype.
+    y = mg.strided_slice(x, [], [], [])
+    assert y.shape.as_list() == [None, 3, 4]
