@@ -13,3 +13,4 @@ from minigraph.train.checkpoint_management import (  # noqa: F401
 from minigraph.train.checkpoint_io import NewCheckpointReader  # noqa: F401
 from minigraph.train.checkpoint_utils import (  # noqa: F401
     load_checkpoint, load_variable, list_variables)
+from minigraph.framework.meta_graph import export_meta_graph, import_meta_graph  # noqa: F401

@@ -7,7 +7,6 @@ shape and colour, so the inputs, the state and the fixed values of a model stand
 """
 import html
 import os
-import subprocess
 import warnings
 
 from minigraph.framework import graph as _graph
@@ -209,6 +208,8 @@ def render(graph_or_fetches, path, format=None, **options):  # noqa: A002 - grap
       ValueError: for an unknown format (or a bad `to_dot` option).
       RuntimeError: if `dot` fails on the picture.
     """
+    import subprocess
+
     import graphviz
 
     path = os.fspath(path)
