@@ -164,6 +164,8 @@ class RandomShuffle(Op):
 
     stateful = True
     needs_context = True
+    # TF1 gives no gradient through a shuffle (gradients() returns None, no error).
+    not_differentiable = True
 
     def infer(self, op):
         x = op.inputs[0]

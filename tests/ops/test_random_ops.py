@@ -138,7 +138,9 @@ def test_random_shuffle_permutes_rows():
     assert y.name == "RandomShuffle:0" and y.shape.as_list() == [6, 2]
     got = evaluate(y)
     assert sorted(map(tuple, got)) == sorted(map(tuple, v))
-    assert mg.random_shuffle(mg.placeholder(mg.float32, [None, 3])).shape.as_list() == [None, 3]
+    x = mg.placeholder(mg.float32, [None, 3])
+    assert mg.random_shuffle(x).shape.as_list() == [None, 3]
+    assert mg.gradients(mg.random_shuffle(x), [x]) == [None]
 
 
 def test_shapes_from_tensors_and_unknown_dims():
