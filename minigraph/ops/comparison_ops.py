@@ -181,7 +181,7 @@ def logical_not(x, name=None):
         return make_tensor("LogicalNot", [x], None, scope)
 
 
-# -- where ------------------------------------------------------------------------------------------
+# -- where ----------------------------------------------------------------------------------------
 class Where(Op):
     """The coordinates of the True elements of a bool tensor, row-major, as int64."""
 

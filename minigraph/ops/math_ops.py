@@ -1,12 +1,14 @@
-"""Math ops: elementwise arithmetic with broadcasting, and the Tensor operators.
+"""Math ops: the binary-op machinery, broadcasting gradients, and the Tensor operators.
 
 Binary ops follow TF1's dtype rule: both inputs must have the same dtype (no silent
 upcasts); a Python/NumPy operand is converted to the tensor operand's dtype. Every
 broadcasting gradient goes through `sum_to_shape`.
 
-The rest of the math namespace lives in sibling modules, re-exported at the bottom so
-`math_ops.reduce_sum` works as in TF1: `unary_ops` (neg, exp, sigmoid, cast, ...),
-`reduction_ops` (reduce_*, arg*, cumsum), `comparison_ops` (equal, logical_*, where),
+This module holds the shared machinery (dtype checks, broadcasting, `sum_to_shape`,
+`add_n`) and the Tensor operators. The ops live in sibling modules, re-exported at the
+bottom so `math_ops.add` works as in TF1: `arithmetic_ops` (add, multiply, truediv, pow,
+maximum, ...), `unary_ops` (neg, exp, sigmoid, cast, ...), `reduction_ops` (reduce_*,
+argmax), `scan_ops` (cumsum, cumprod), `comparison_ops` (equal, logical_*, where),
 `matmul_ops` (matmul, tensordot) and `clip_ops`.
 """
 import numpy as np
@@ -152,7 +154,7 @@ def _binary(op_type, x, y, name, default_name=None):
         return make_tensor(op_type, [x, y], None, scope)
 
 
-# -- broadcasting gradients ---------------------------------------------------------------------
+# -- broadcasting gradients -----------------------------------------------------------------------
 class BroadcastGradientArgs(Op):
     """For shapes s0, s1 broadcast together: the axes each must be summed over (r0, r1)."""
 
@@ -318,299 +320,7 @@ def add_n(inputs, name=None):
         return make_tensor("AddN", ts, None, scope)
 
 
-# -- elementwise binary arithmetic ----------------------------------------------------------------
-class Add(_Binary):
-    """x + y."""
-
-    def kernel(self, x, y):
-        return np.add(x, y)
-
-    def gradient(self, op, grad):
-        x, y = op.inputs
-        return [sum_to_shape(grad, x), sum_to_shape(grad, y)]
-
-
-class Sub(_Binary):
-    """x - y."""
-
-    def kernel(self, x, y):
-        return np.subtract(x, y)
-
-    def gradient(self, op, grad):
-        x, y = op.inputs
-        return [sum_to_shape(grad, x), sum_to_shape(negative(grad), y)]
-
-
-class Mul(_Binary):
-    """x * y."""
-
-    def kernel(self, x, y):
-        return np.multiply(x, y)
-
-    def gradient(self, op, grad):
-        x, y = op.inputs
-        return [sum_to_shape(multiply(grad, y), x), sum_to_shape(multiply(x, grad), y)]
-
-
-class RealDiv(_Binary):
-    """x / y for floating-point x, y."""
-
-    allowed = FLOATS
-
-    def kernel(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.true_divide(x, y)
-
-    def gradient(self, op, grad):
-        x, y = op.inputs
-        gy = multiply(grad, realdiv(realdiv(negative(x), y), y))
-        return [sum_to_shape(realdiv(grad, y), x), sum_to_shape(gy, y)]
-
-
-def _int_zero_check(y):
-    if np.any(y == 0):
-        raise ValueError("Integer division by zero")
-
-
-class FloorDiv(_Binary):
-    """floor(x / y); integer division by zero is an error, as in TF1."""
-
-    def kernel(self, x, y):
-        if x.dtype.kind in "iu":
-            _int_zero_check(y)
-            return np.floor_divide(x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.floor(np.true_divide(x, y))
-
-    def static_value(self, op):
-        try:
-            return super().static_value(op)
-        except ValueError:
-            return None
-
-    # TF1 defines FloorDiv's gradient as None for both inputs (it is piecewise constant).
-    def gradient(self, op, grad):
-        return [None, None]
-
-
-class FloorMod(_Binary):
-    """x - floor(x / y) * y: the remainder with the sign of y (Python's %)."""
-
-    def kernel(self, x, y):
-        if x.dtype.kind in "iu":
-            _int_zero_check(y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.mod(x, y)
-
-    def static_value(self, op):
-        try:
-            return super().static_value(op)
-        except ValueError:
-            return None
-
-    def gradient(self, op, grad):
-        x, y = op.inputs
-        gy = multiply(grad, negative(floordiv(x, y)))
-        return [sum_to_shape(grad, x), sum_to_shape(gy, y)]
-
-
-class Pow(_Binary):
-    """x ** y; integers to negative integer powers are an error, as in TF1."""
-
-    def kernel(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(x, y)
-
-    def static_value(self, op):
-        try:
-            return super().static_value(op)
-        except ValueError:
-            return None
-
-    def gradient(self, op, grad):
-        from minigraph.ops import array_ops
-        from minigraph.ops.comparison_ops import greater, where
-        from minigraph.ops.unary_ops import log
-        x, y = op.inputs
-        z = op.outputs[0]
-        gx = multiply(multiply(grad, y), pow(x, subtract(y, array_ops.ones_like(y))))
-        # log(x) only where x > 0, so the y-gradient is 0 (not NaN) at x <= 0, as TF1.
-        mask = greater(x, array_ops.zeros_like(x))
-        safe_x = where(mask, x, array_ops.ones_like(x))
-        log_x = where(mask, log(safe_x), array_ops.zeros_like(x))
-        gy = multiply(multiply(grad, z), log_x)
-        return [sum_to_shape(gx, x), sum_to_shape(gy, y)]
-
-
-class _MaxMin(_Binary):
-    abstract = True
-    type = None
-    allowed = FLOATS + (dtypes.int32, dtypes.int64, dtypes.int16, dtypes.int8, dtypes.uint8,
-                        dtypes.uint16)
-
-    def gradient(self, op, grad):
-        from minigraph.ops import array_ops
-        from minigraph.ops.comparison_ops import greater_equal, less_equal, where
-        x, y = op.inputs
-        # Ties send the whole gradient to x, as TF1's _MaximumMinimumGrad does.
-        xmask = (greater_equal if op.type == "Maximum" else less_equal)(x, y)
-        # xmask has the broadcast shape of x and y, which is grad's shape.
-        zeros = array_ops.zeros_like(grad)
-        gx = where(xmask, grad, zeros)
-        gy = where(xmask, zeros, grad)
-        return [sum_to_shape(gx, x), sum_to_shape(gy, y)]
-
-
-class Maximum(_MaxMin):
-    """max(x, y) elementwise."""
-
-    def kernel(self, x, y):
-        return np.maximum(x, y)
-
-
-class Minimum(_MaxMin):
-    """min(x, y) elementwise."""
-
-    def kernel(self, x, y):
-        return np.minimum(x, y)
-
-
-def add(x, y, name=None):
-    """x + y elementwise, with NumPy broadcasting (op type `Add`).
-
-    Args:
-      x: a numeric tensor (or value), broadcastable with `y`.
-      y: a tensor (or value) of `x`'s dtype.
-      name: op name (default "Add").
-
-    Returns:
-      A tensor of the broadcast shape and `x`'s dtype.
-
-    Raises:
-      TypeError: if the dtypes differ or are not numeric.
-      ValueError: if the shapes cannot broadcast.
-    """
-    return _binary("Add", x, y, name)
-
-
-def subtract(x, y, name=None):
-    """x - y elementwise, with broadcasting (op type `Sub`; see `add` for Args/Raises)."""
-    return _binary("Sub", x, y, name)
-
-
-def multiply(x, y, name=None):
-    """x * y elementwise, with broadcasting (op type `Mul`; see `add` for Args/Raises)."""
-    return _binary("Mul", x, y, name)
-
-
-def realdiv(x, y, name=None):
-    """x / y for floating-point tensors, with broadcasting (op type `RealDiv`)."""
-    return _binary("RealDiv", x, y, name)
-
-
-def maximum(x, y, name=None):
-    """max(x, y) elementwise, with broadcasting (op type `Maximum`).
-
-    The gradient goes to `x` where x >= y and to `y` elsewhere (ties favour x, as TF1).
-    """
-    return _binary("Maximum", x, y, name)
-
-
-def minimum(x, y, name=None):
-    """min(x, y) elementwise, with broadcasting (op type `Minimum`; ties favour x)."""
-    return _binary("Minimum", x, y, name)
-
-
-def floordiv(x, y, name=None):
-    """floor(x / y) elementwise, with broadcasting (op type `FloorDiv`, default name "floordiv").
-
-    Integer division by zero raises InvalidArgumentError at run time, as in TF1.
-    """
-    return _binary("FloorDiv", x, y, name, "floordiv")
-
-
-floor_div = floordiv
-
-
-def floormod(x, y, name=None):
-    """x mod y with the sign of y (Python's %), with broadcasting (op type `FloorMod`)."""
-    return _binary("FloorMod", x, y, name)
-
-
-mod = floormod
-
-
-def pow(x, y, name=None):  # noqa: A001 - TF1 name
-    """x ** y elementwise, with broadcasting (op type `Pow`).
-
-    Args:
-      x: a numeric tensor.
-      y: a tensor of `x`'s dtype, broadcastable with `x`.
-      name: op name (default "Pow").
-
-    Returns:
-      A tensor of the broadcast shape. Integers to negative powers raise
-      InvalidArgumentError at run time, as in TF1.
-    """
-    return _binary("Pow", x, y, name)
-
-
-_TRUEDIV_CAST = {dtypes.uint8: dtypes.float32, dtypes.int8: dtypes.float32,
-                 dtypes.uint16: dtypes.float32, dtypes.int16: dtypes.float32,
-                 dtypes.int32: dtypes.float64, dtypes.int64: dtypes.float64}
-
-
-def truediv(x, y, name=None):
-    """x / y with Python 3 semantics: integers are cast to floats first (op `RealDiv`).
-
-    As in TF1, int8/int16/uint8/uint16 become float32 and int32/int64 become float64.
-
-    Args:
-      x: a numeric tensor.
-      y: a tensor (or value) of `x`'s dtype.
-      name: op name (default "truediv").
-
-    Returns:
-      A floating-point tensor of the broadcast shape.
-
-    Raises:
-      TypeError: if the dtypes differ or are bool.
-    """
-    from minigraph.ops.unary_ops import cast
-    with _graph.name_scope(name, "truediv", [x, y]) as scope:
-        x, y = binary_inputs("RealDiv", x, y)
-        if x.dtype != y.dtype:
-            raise TypeError("x and y must have the same dtype, got %s != %s (x: %s, y: %s)"
-                            % (x.dtype.name, y.dtype.name, x.name, y.name))
-        if x.dtype not in NUMERIC:
-            raise TypeError("Invalid dtype %s in __truediv__ (x: %s)" % (x.dtype.name, x.name))
-        target = _TRUEDIV_CAST.get(x.dtype)
-        if target is not None:
-            x = cast(x, target)
-            y = cast(y, target)
-        return make_tensor("RealDiv", [x, y], None, scope)
-
-
-def divide(x, y, name=None):
-    """x / y with Python 3 semantics (TF1's `divide`: the `/` operator, named "truediv")."""
-    return truediv(x, y, name=name)
-
-
-def scalar_mul(scalar, x, name=None):
-    """scalar * x, for a scalar `scalar` (op type `Mul`).
-
-    Raises:
-      ValueError: if `scalar` is not a scalar.
-    """
-    x = _graph.convert_to_tensor(x)
-    scalar = _graph.convert_to_tensor(scalar, dtype=x.dtype, name="scalar")
-    if scalar.shape.ndims != 0:
-        raise ValueError("Only scalar multiply works, got shape %s for %s"
-                         % (_ts.shape_str(scalar.shape), scalar.name))
-    return make_tensor("Mul", [scalar, x], None, name or "Mul")
-
-
-# -- operators on Tensor -------------------------------------------------------------------
+# -- operators on Tensor --------------------------------------------------------------------------
 def _override(name, fn):
     setattr(_graph.Tensor, name, fn)
 
@@ -661,17 +371,22 @@ def _install_operators():
     _override("__ge__", lambda x, y: cmp.greater_equal(x, y))
 
 
-# The rest of the math namespace (imported last: these modules use the helpers above).
+# The math namespace (imported last: these modules use the helpers above).
+from minigraph.ops.arithmetic_ops import (  # noqa: E402,F401
+    Add, add, subtract, multiply, realdiv, maximum, minimum, floordiv, floor_div, floormod, mod,
+    pow, truediv, divide, scalar_mul)
 from minigraph.ops.unary_ops import (  # noqa: E402,F401
     negative, neg, abs, sign, square, sqrt, rsqrt, exp, log, log1p, reciprocal, sigmoid, tanh,
     cast, to_float, to_double, to_int32, to_int64)
 from minigraph.ops.reduction_ops import (  # noqa: E402,F401
     reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_all, reduce_any,
-    argmax, argmin, cumsum, cumprod, count_nonzero)
+    argmax, argmin, count_nonzero)
+from minigraph.ops.scan_ops import cumsum, cumprod  # noqa: E402,F401
 from minigraph.ops.comparison_ops import (  # noqa: E402,F401
     equal, not_equal, less, less_equal, greater, greater_equal, logical_and, logical_or,
     logical_not, logical_xor, where)
 from minigraph.ops.matmul_ops import matmul, tensordot  # noqa: E402,F401
-from minigraph.ops.clip_ops import clip_by_value, clip_by_global_norm, global_norm  # noqa: E402,F401
+from minigraph.ops.clip_ops import (  # noqa: E402,F401
+    clip_by_value, clip_by_global_norm, global_norm)
 
 _install_operators()

@@ -158,7 +158,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
                             "transpose_b": bool(transpose_b or adjoint_b)}, scope)
 
 
-# -- tensordot -------------------------------------------------------------------------------------
+# -- tensordot ------------------------------------------------------------------------------------
 def _tensordot_axes(a, b, axes):
     if isinstance(axes, (int, np.integer)):
         if axes < 0:

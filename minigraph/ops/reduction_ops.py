@@ -1,4 +1,4 @@
-"""Reductions (`reduce_sum` ... `reduce_any`), `argmax`/`argmin`, `cumsum`/`cumprod`.
+"""Reductions (`reduce_sum` ... `reduce_any`, `count_nonzero`) and `argmax`/`argmin`.
 
 As in TF1 the reduction axes are an input tensor (`reduction_indices`), so they may be
 computed at run time; shapes are inferred exactly whenever the axes are known statically.
@@ -161,8 +161,10 @@ class Mean(_Reduction):
             s = np.sum(x, axis=axes, keepdims=keep, dtype=np.int64)
             n = max(int(np.prod([x.shape[a] for a in axes])), 1)
             return np.sign(s) * (np.abs(s) // n)
-        acc = np.float32 if x.dtype == np.float16 else x.dtype
-        return np.mean(x, axis=axes, keepdims=keep, dtype=acc)
+        acc = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
+        n = int(np.prod([x.shape[a] for a in axes]))
+        # sum / n rather than np.mean: an empty mean is NaN (as TF1) without a warning.
+        return np.sum(x, axis=axes, keepdims=keep, dtype=acc) / acc.type(n)
 
     def gradient(self, op, grad):
         from minigraph.ops import array_ops
@@ -229,6 +231,7 @@ def _prod_grad(op, grad):
     # zeros in the input give the right gradient (no division by x), as in TF1's _ProdGrad:
     # the reduced axes are moved to the front and flattened into one.
     from minigraph.ops import array_ops
+    from minigraph.ops.scan_ops import cumprod
     x, axes_t = op.inputs
     g = _grad_to_input(op, grad)
     axes = _static_axes(op, x.shape.ndims, axes_t)
@@ -527,100 +530,3 @@ def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
 def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):  # noqa: A002
     """The index of the smallest value along `axis` (op type `ArgMin`; see `argmax`)."""
     return _arg("ArgMin", input, axis, name, dimension, output_type)
-
-
-# -- cumulative sums and products --------------------------------------------------------------
-class _Cumulative(Op):
-    """Running sum/product along the scalar axis input; attrs `exclusive`, `reverse`."""
-
-    abstract = True
-    type = None
-
-    def infer(self, op):
-        x, axis_t = op.inputs
-        check_dtype(op, x, "x", NUMERIC)
-        check_dtype(op, axis_t, "axis", _INDEX)
-        if axis_t.shape.ndims not in (None, 0):
-            raise ValueError("Shape must be rank 0 but is rank %d for '%s' (op: '%s') with input "
-                             "shapes: %s." % (axis_t.shape.ndims, op.name, op.type, _shapes(op)))
-        a, rank = static_value(axis_t), x.shape.ndims
-        if a is not None and rank is not None and not -rank <= int(a) < rank:
-            raise ValueError("axis %d is out of range [%d, %d) for '%s' (op: '%s') with input "
-                             "shapes: %s." % (int(a), -rank, rank, op.name, op.type, _shapes(op)))
-        return [(x.dtype, x.shape)]
-
-    def compute(self, op, x, axis):
-        a = int(axis)
-        if not -x.ndim <= a < x.ndim:
-            raise ValueError("axis %d is out of range [%d, %d)" % (a, -x.ndim, x.ndim))
-        if op.attrs["reverse"]:
-            x = np.flip(x, a)
-        with np.errstate(all="ignore"):
-            out = self.kernel(x, axis=a, dtype=x.dtype)
-        if op.attrs["exclusive"]:
-            # Shift by one along the axis, filling with the identity (0 or 1).
-            out = np.concatenate([np.full_like(np.take(out, [0], axis=a), self.identity),
-                                  np.take(out, np.arange(out.shape[a] - 1), axis=a)], axis=a) \
-                if out.shape[a] else out
-        if op.attrs["reverse"]:
-            out = np.flip(out, a)
-        return np.ascontiguousarray(out)
-
-
-class Cumsum(_Cumulative):
-    """Running sum."""
-
-    kernel = staticmethod(np.cumsum)
-    identity = 0
-
-    def gradient(self, op, grad):
-        axis = op.inputs[1]
-        return [cumsum(grad, axis, exclusive=op.attrs["exclusive"],
-                       reverse=not op.attrs["reverse"]), None]
-
-
-class Cumprod(_Cumulative):
-    """Running product."""
-
-    kernel = staticmethod(np.cumprod)
-    identity = 1
-
-    def gradient(self, op, grad):
-        # TF1's formula: divides by x, so it is NaN where x == 0 (as in TF1).
-        x, axis = op.inputs
-        out = cumsum(multiply(op.outputs[0], grad), axis, exclusive=op.attrs["exclusive"],
-                     reverse=not op.attrs["reverse"])
-        return [realdiv(out, x), None]
-
-
-def _cumulative(op_type, x, axis, exclusive, reverse, name):
-    from minigraph.ops import array_ops
-    with _graph.name_scope(name, op_type, [x]) as scope:
-        x = _graph.convert_to_tensor(x, name="x")
-        axis = array_ops.int_input(axis, "axis", "%s's axis" % op_type)
-        return make_tensor(op_type, [x, axis],
-                           {"exclusive": bool(exclusive), "reverse": bool(reverse)}, scope)
-
-
-def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
-    """The running sum of `x` along `axis` (op type `Cumsum`).
-
-    Args:
-      x: a numeric tensor.
-      axis: int (or int scalar tensor) in `[-rank, rank)`.
-      exclusive: sum only the elements strictly before each position (`[0, a, a+b]`).
-      reverse: run from the end (`[a+b+c, b+c, c]`).
-      name: op name (default "Cumsum").
-
-    Returns:
-      A tensor of `x`'s dtype and shape.
-
-    Raises:
-      ValueError: if `axis` is out of range.
-    """
-    return _cumulative("Cumsum", x, axis, exclusive, reverse, name)
-
-
-def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
-    """The running product of `x` along `axis` (op type `Cumprod`; see `cumsum`)."""
-    return _cumulative("Cumprod", x, axis, exclusive, reverse, name)

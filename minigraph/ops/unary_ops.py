@@ -266,7 +266,7 @@ def tanh(x, name=None):
     return _unary("Tanh", x, name)
 
 
-# -- cast -------------------------------------------------------------------------------------------
+# -- cast -----------------------------------------------------------------------------------------
 class Cast(Op):
     """Its input converted to dtype `DstT` (floats truncate toward zero into integers)."""
 
