@@ -263,7 +263,15 @@ class IdentityN(Op):
 
 
 def identity_n(input, name=None):  # noqa: A002
-    """A list of tensors with the same values as the list `input` (op `IdentityN`)."""
+    """Tensors with the same values as the list `input`, from one op (op `IdentityN`).
+
+    Args:
+      input: a list of tensors of any shapes and dtypes.
+      name: op name (default "IdentityN").
+
+    Returns:
+      A list of tensors, output i with the dtype and shape of `input[i]`.
+    """
     with _graph.name_scope(name, "IdentityN", list(input)) as scope:
         xs = [_graph.convert_to_tensor(v) for v in input]
         return list(make_op("IdentityN", xs, None, scope)._outputs)

@@ -266,7 +266,15 @@ class InvertPermutation(Op):
 
 
 def invert_permutation(x, name=None):
-    """The inverse permutation of int vector `x` (op type `InvertPermutation`)."""
+    """The inverse of permutation `x`: `y[x[i]] = i` (op type `InvertPermutation`).
+
+    Args:
+      x: int32/int64 vector of shape `[n]`, a permutation of `[0, ..., n-1]`.
+      name: op name (default "InvertPermutation").
+
+    Returns:
+      A vector of shape `[n]` and `x`'s dtype.
+    """
     with _graph.name_scope(name, "InvertPermutation", [x]) as scope:
         x = int_input(x, "x", "invert_permutation's x")
         return make_tensor("InvertPermutation", [x], None, scope)
