@@ -78,6 +78,33 @@ def _max_backward(x, g, kh, kw, sh, sw, pt, pl, dx):
 
 
 @jit_parallel
+def _max_grad_grad(x, gg, kh, kw, sh, sw, pt, pl, out):
+    # out[n, oh, ow, c] = gg at the first max position of window (oh, ow) of x.
+    n_img, h, w, c = x.shape
+    oh_n, ow_n = out.shape[1], out.shape[2]
+    for r in prange(n_img * oh_n):
+        n = r // oh_n
+        oh = r - n * oh_n
+        i0 = max(0, oh * sh - pt)
+        i1 = min(h, oh * sh - pt + kh)
+        best = np.empty(c, dtype=x.dtype)
+        for ow in range(ow_n):
+            j0 = max(0, ow * sw - pl)
+            j1 = min(w, ow * sw - pl + kw)
+            o = out[n, oh, ow]
+            best[:] = x[n, i0, j0]
+            o[:] = gg[n, i0, j0]
+            for ih in range(i0, i1):
+                for iw in range(j0, j1):
+                    v = x[n, ih, iw]
+                    g = gg[n, ih, iw]
+                    for ci in range(c):
+                        if v[ci] > best[ci]:
+                            best[ci] = v[ci]
+                            o[ci] = g[ci]
+
+
+@jit_parallel
 def _avg_forward(x, kh, kw, sh, sw, pt, pl, out):
     n_img, h, w, c = x.shape
     oh_n, ow_n = out.shape[1], out.shape[2]
@@ -154,6 +181,20 @@ def max_pool_grad(x, grad, ksize, strides, pads):
         _max_backward(x, grad, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1],
                       dx)
     return dx
+
+
+def max_pool_grad_grad(x, grad_grad, ksize, strides, pads, out_hw):
+    """Gradient of `max_pool_grad` with respect to its `grad` input: `grad_grad`
+    [batch, height, width, channels] read at each window's max position.
+
+    Returns:
+      [batch, out_height, out_width, channels], dtype of `grad_grad`.
+    """
+    out = _alloc.empty((x.shape[0], out_hw[0], out_hw[1], x.shape[3]), grad_grad.dtype)
+    if out.size:
+        _max_grad_grad(x, grad_grad, ksize[0], ksize[1], strides[0], strides[1], pads[0],
+                       pads[1], out)
+    return out
 
 
 def avg_pool(x, ksize, strides, pads, out_hw):
