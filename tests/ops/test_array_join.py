@@ -293,18 +293,26 @@ def test_pad_gradients(mode, const):
                           * _weights([6, 6]), rng().randn(3, 3)) < 1e-8
 
 
-def test_mirror_pad_gradient_of_gradient():
+@pytest.mark.parametrize("mode", ["REFLECT", "SYMMETRIC"])
+def test_mirror_pad_gradient_of_gradient(mode):
     x = _ph([4])
-    y = mg.pad(x, [[3, 2]], mode="REFLECT")
-    g, = mg.gradients(y * _weights([9]), [x])
-    gg, = mg.gradients(g * _weights([4], 3), [x])
-    assert gg is None or evaluate(gg, {x: np.zeros(4)}).shape == (4,)
+    y = mg.pad(x, [[3, 2]] if mode == "REFLECT" else [[4, 2]], mode=mode)
+    n = y.shape[0].value
     # The gradient is linear in the upstream gradient: check it against a dense Jacobian.
-    up = _ph([9])
+    up = _ph([n])
     d, = mg.gradients(y, [x], grad_ys=[up])
-    jac = np.stack([evaluate(d, {x: np.zeros(4), up: np.eye(9)[i]}) for i in range(9)])
-    ref = np.stack([np.pad(np.eye(4)[j], [[3, 2]], mode="reflect") for j in range(4)], 1)
+    assert d.op.type == "MirrorPadGrad"
+    jac = np.stack([evaluate(d, {x: np.zeros(4), up: np.eye(n)[i]}) for i in range(n)])
+    pads = [[3, 2]] if mode == "REFLECT" else [[4, 2]]
+    ref = np.stack([np.pad(np.eye(4)[j], pads, mode=mode.lower()) for j in range(4)], 1)
     np.testing.assert_array_equal(jac, ref)
+
+    # MirrorPadGrad's own gradient (a MirrorPad) against central differences.
+    def grad_of_pad(u):
+        c = mg.constant(np.zeros(4))
+        g, = mg.gradients(mg.pad(c, pads, mode=mode), [c], grad_ys=[u])
+        return g * _weights([4])
+    assert gradient_error(grad_of_pad, rng().randn(n)) < 1e-8
 
 
 # -- broadcast_to ----------------------------------------------------------------------------------
