@@ -12,8 +12,6 @@ design: `Variable.dtype` is the base dtype (`float32`, never `float32_ref`; mini
 has no ref dtypes, though `repr` prints `float32_ref` as TF1 does), and `use_resource`
 is accepted but always builds a reference variable.
 """
-import numpy as np
-
 from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
 from minigraph.framework.graph import GraphKeys
@@ -496,7 +494,3 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
         flags = [state_ops.is_variable_initialized(op.outputs[0]) for op in var_ops]
         return state_ops.report_uninitialized(flags, [op.name for op in var_ops], scope)
 
-
-def _as_numpy_names(values):
-    """Decoded variable names from a fetched `report_uninitialized_variables` result."""
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in np.asarray(values).ravel()]
