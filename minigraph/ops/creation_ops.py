@@ -192,6 +192,17 @@ def _range_size(start, limit, delta, np_dtype):
     return int(np.ceil(np.abs((t(limit) - t(start)) / t(delta))))
 
 
+def _scalar_value(t):
+    """`t`'s static value, looking through the Casts `range` adds to unify dtypes (math ops
+    only fold integer Casts, but range(1, 5.0) must keep its static length, as in TF1)."""
+    v = static_value(t)
+    if v is None and t.op.type == "Cast":
+        v = static_value(t.op.inputs[0])
+        if v is not None:
+            v = np.asarray(v).astype(t.dtype.as_numpy_dtype)
+    return v
+
+
 class Range(Op):
     """The sequence start, start + delta, ... up to but excluding limit."""
 
@@ -204,7 +215,7 @@ class Range(Op):
         if len({t.dtype for t in op.inputs}) > 1:
             raise TypeError("Range '%s' needs start, limit and delta of one dtype, got %s"
                             % (op.name, ", ".join(t.dtype.name for t in op.inputs)))
-        vals = [static_value(t) for t in op.inputs]
+        vals = [_scalar_value(t) for t in op.inputs]
         if any(v is None for v in vals):
             return [(start.dtype, [None])]
         try:
@@ -225,7 +236,7 @@ class Range(Op):
         return np.add.accumulate(steps, dtype=start.dtype)
 
     def static_value(self, op):
-        vals = [static_value(t) for t in op.inputs]
+        vals = [_scalar_value(t) for t in op.inputs]
         if any(v is None for v in vals):
             return None
         return self.compute(op, *[np.asarray(v) for v in vals])
