@@ -17,7 +17,7 @@ from minigraph.framework.session import Session, InteractiveSession, get_default
 from minigraph.framework.gradients import gradients  # noqa: F401
 from minigraph import errors, test  # noqa: F401
 from minigraph import viz  # noqa: F401  (graphviz/networkx load lazily)
-from minigraph import nn  # noqa: F401
+from minigraph import nn, losses  # noqa: F401
 
 from minigraph import ops as _ops  # registers every op type
 from minigraph.ops.constant_op import constant  # noqa: F401
