@@ -42,8 +42,9 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def _user_stack():
     """The creation stack without minigraph's own frames, innermost first, 5 deep (TF1)."""
-    frames = [f for f in traceback.extract_stack()[::-1]
-              if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+    # Source lines are looked up only if the message is ever formatted.
+    frames = traceback.StackSummary.extract(traceback.walk_stack(None), lookup_lines=False)
+    frames = [f for f in frames if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
     return traceback.StackSummary.from_list(frames[:5])
 
 

@@ -217,6 +217,10 @@ def _convert_value(var, value, op_type):
 
 
 def _update(op_type, ref, value, attrs, name, fn_name):
+    if hasattr(ref, "_get_variable_list"):
+        # A PartitionedVariable: TF1 delegates to its method, one result per shard.
+        method = {"Assign": "assign", "AssignAdd": "assign_add", "AssignSub": "assign_sub"}
+        return getattr(ref, method[op_type])(value, name=name)
     var = _variable_op(ref, fn_name)
     with var.graph.as_default(), _graph.name_scope(name, op_type, [value]) as scope:
         value = _convert_value(var, value, op_type)

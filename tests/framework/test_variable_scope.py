@@ -473,3 +473,13 @@ def test_create_partitioned_variables():
     shards = mg.create_partitioned_variables([6, 2], [3, 1], mg.zeros_initializer(), name="cp")
     assert [s.name for s in shards] == ["cp/part_0:0", "cp/part_1:0", "cp/part_2:0"]
     assert [s.shape.as_list() for s in shards] == [[2, 2]] * 3
+
+
+def test_module_assign_on_partitioned_variable_assigns_every_shard():
+    p = mg.get_variable("p", [5], partitioner=mg.fixed_size_partitioner(2))
+    outs = mg.assign(p, np.arange(5.0, dtype=np.float32))
+    assert [o.shape.as_list() for o in outs] == [[3], [2]]
+    with mg.Session() as sess:
+        sess.run(mg.global_variables_initializer())
+        sess.run(outs)
+        np.testing.assert_array_equal(sess.run(mg.convert_to_tensor(p)), np.arange(5.0))
