@@ -56,8 +56,7 @@ class RealDiv(_Binary):
     allowed = FLOATS
 
     def kernel(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.true_divide(x, y)
+        return np.true_divide(x, y)
 
     def gradient(self, op, grad):
         x, y = op.inputs
@@ -77,14 +76,7 @@ class FloorDiv(_Binary):
         if x.dtype.kind in "iu":
             _int_zero_check(y)
             return np.floor_divide(x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.floor(np.true_divide(x, y))
-
-    def static_value(self, op):
-        try:
-            return super().static_value(op)
-        except ValueError:
-            return None
+        return np.floor(np.true_divide(x, y))
 
     # TF1 defines FloorDiv's gradient as None for both inputs (it is piecewise constant).
     def gradient(self, op, grad):
@@ -97,14 +89,7 @@ class FloorMod(_Binary):
     def kernel(self, x, y):
         if x.dtype.kind in "iu":
             _int_zero_check(y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.mod(x, y)
-
-    def static_value(self, op):
-        try:
-            return super().static_value(op)
-        except ValueError:
-            return None
+        return np.mod(x, y)
 
     def gradient(self, op, grad):
         x, y = op.inputs
@@ -116,14 +101,7 @@ class Pow(_Binary):
     """x ** y; integers to negative integer powers are an error, as in TF1."""
 
     def kernel(self, x, y):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return np.power(x, y)
-
-    def static_value(self, op):
-        try:
-            return super().static_value(op)
-        except ValueError:
-            return None
+        return np.power(x, y)
 
     def gradient(self, op, grad):
         from minigraph.ops import array_ops
@@ -190,37 +168,117 @@ def add(x, y, name=None):
 
 
 def subtract(x, y, name=None):
-    """x - y elementwise, with broadcasting (op type `Sub`; see `add` for Args/Raises)."""
+    """x - y elementwise, with NumPy broadcasting (op type `Sub`).
+
+    Args:
+      x: a numeric tensor (or value) of shape `[..., a]`.
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "Sub").
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("Sub", x, y, name)
 
 
 def multiply(x, y, name=None):
-    """x * y elementwise, with broadcasting (op type `Mul`; see `add` for Args/Raises)."""
+    """x * y elementwise, with NumPy broadcasting (op type `Mul`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "Mul").
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("Mul", x, y, name)
 
 
 def realdiv(x, y, name=None):
-    """x / y for floating-point tensors, with broadcasting (op type `RealDiv`)."""
+    """x / y for floating-point tensors, with NumPy broadcasting (op type `RealDiv`).
+
+    Args:
+      x: a float16/float32/float64 tensor.
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "RealDiv").
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype (inf/NaN where y == 0).
+
+    Raises:
+      TypeError: if the dtypes differ or are not floating-point.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("RealDiv", x, y, name)
 
 
 def maximum(x, y, name=None):
-    """max(x, y) elementwise, with broadcasting (op type `Maximum`).
+    """max(x, y) elementwise, with NumPy broadcasting (op type `Maximum`).
 
-    The gradient goes to `x` where x >= y and to `y` elsewhere (ties favour x, as TF1).
+    The gradient goes to `x` where x >= y and to `y` elsewhere: ties favour `x`, as in
+    TF1's _MaximumMinimumGrad.
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "Maximum").
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
     """
     return _binary("Maximum", x, y, name)
 
 
 def minimum(x, y, name=None):
-    """min(x, y) elementwise, with broadcasting (op type `Minimum`; ties favour x)."""
+    """min(x, y) elementwise, with NumPy broadcasting (op type `Minimum`).
+
+    The gradient goes to `x` where x <= y and to `y` elsewhere (ties favour `x`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "Minimum").
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("Minimum", x, y, name)
 
 
 def floordiv(x, y, name=None):
-    """floor(x / y) elementwise, with broadcasting (op type `FloorDiv`, default name "floordiv").
+    """floor(x / y) elementwise, with NumPy broadcasting (op type `FloorDiv`).
 
-    Integer division by zero raises InvalidArgumentError at run time, as in TF1.
+    Integers round toward -inf like Python's `//`; it has no gradient, as in TF1.
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "floordiv", as in TF1).
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+      InvalidArgumentError: at run time, for an integer division by zero.
     """
     return _binary("FloorDiv", x, y, name, "floordiv")
 
@@ -229,7 +287,21 @@ floor_div = floordiv
 
 
 def floormod(x, y, name=None):
-    """x mod y with the sign of y (Python's %), with broadcasting (op type `FloorMod`)."""
+    """x mod y with the sign of `y` (Python's %), with NumPy broadcasting (op `FloorMod`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "FloorMod").
+
+    Returns:
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+      InvalidArgumentError: at run time, for an integer modulus of zero.
+    """
     return _binary("FloorMod", x, y, name)
 
 
@@ -237,16 +309,20 @@ mod = floormod
 
 
 def pow(x, y, name=None):  # noqa: A001 - TF1 name
-    """x ** y elementwise, with broadcasting (op type `Pow`).
+    """x ** y elementwise, with NumPy broadcasting (op type `Pow`).
 
     Args:
-      x: a numeric tensor.
-      y: a tensor of `x`'s dtype, broadcastable with `x`.
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
       name: op name (default "Pow").
 
     Returns:
-      A tensor of the broadcast shape. Integers to negative powers raise
-      InvalidArgumentError at run time, as in TF1.
+      A tensor of the broadcast shape and `x`'s dtype.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+      InvalidArgumentError: at run time, for an integer to a negative integer power.
     """
     return _binary("Pow", x, y, name)
 
@@ -262,8 +338,8 @@ def truediv(x, y, name=None):
     As in TF1, int8/int16/uint8/uint16 become float32 and int32/int64 become float64.
 
     Args:
-      x: a numeric tensor.
-      y: a tensor (or value) of `x`'s dtype.
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
       name: op name (default "truediv").
 
     Returns:
@@ -271,6 +347,7 @@ def truediv(x, y, name=None):
 
     Raises:
       TypeError: if the dtypes differ or are bool.
+      ValueError: if the shapes cannot broadcast.
     """
     from minigraph.ops.unary_ops import cast
     with _graph.name_scope(name, "truediv", [x, y]) as scope:
@@ -288,15 +365,37 @@ def truediv(x, y, name=None):
 
 
 def divide(x, y, name=None):
-    """x / y with Python 3 semantics (TF1's `divide`: the `/` operator, named "truediv")."""
+    """x / y with Python 3 semantics: TF1's `divide`, which is the `/` operator.
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "truediv"; see `truediv`).
+
+    Returns:
+      A floating-point tensor of the broadcast shape (integers are cast first).
+
+    Raises:
+      TypeError: if the dtypes differ or are bool.
+      ValueError: if the shapes cannot broadcast.
+    """
     return truediv(x, y, name=name)
 
 
 def scalar_mul(scalar, x, name=None):
     """scalar * x, for a scalar `scalar` (op type `Mul`).
 
+    Args:
+      scalar: a 0-D tensor or number; converted to `x`'s dtype.
+      x: a numeric tensor of any shape.
+      name: op name (default "Mul").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
     Raises:
       ValueError: if `scalar` is not a scalar.
+      TypeError: if `scalar` does not fit `x`'s dtype.
     """
     x = _graph.convert_to_tensor(x)
     scalar = _graph.convert_to_tensor(scalar, dtype=x.dtype, name="scalar")

@@ -109,49 +109,145 @@ def equal(x, y, name=None):
 
 
 def not_equal(x, y, name=None):
-    """x != y elementwise, with broadcasting (op type `NotEqual`; see `equal`)."""
+    """x != y elementwise, with NumPy broadcasting (op type `NotEqual`).
+
+    Args:
+      x: a numeric or bool tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "NotEqual").
+
+    Returns:
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric or bool.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("NotEqual", x, y, name)
 
 
 def less(x, y, name=None):
-    """x < y elementwise for numeric tensors, with broadcasting (op type `Less`)."""
+    """x < y elementwise, with NumPy broadcasting (op type `Less`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "Less").
+
+    Returns:
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("Less", x, y, name)
 
 
 def less_equal(x, y, name=None):
-    """x <= y elementwise for numeric tensors, with broadcasting (op type `LessEqual`)."""
+    """x <= y elementwise, with NumPy broadcasting (op type `LessEqual`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "LessEqual").
+
+    Returns:
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("LessEqual", x, y, name)
 
 
 def greater(x, y, name=None):
-    """x > y elementwise for numeric tensors, with broadcasting (op type `Greater`)."""
+    """x > y elementwise, with NumPy broadcasting (op type `Greater`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "Greater").
+
+    Returns:
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("Greater", x, y, name)
 
 
 def greater_equal(x, y, name=None):
-    """x >= y elementwise for numeric tensors, with broadcasting (op type `GreaterEqual`)."""
+    """x >= y elementwise, with NumPy broadcasting (op type `GreaterEqual`).
+
+    Args:
+      x: a numeric tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "GreaterEqual").
+
+    Returns:
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if the dtypes differ or are not numeric.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("GreaterEqual", x, y, name)
 
 
 def logical_and(x, y, name=None):
-    """x AND y elementwise for bool tensors, with broadcasting (op type `LogicalAnd`).
+    """x AND y elementwise, with NumPy broadcasting (op type `LogicalAnd`).
+
+    Args:
+      x: a bool tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "LogicalAnd").
+
+    Returns:
+      A bool tensor of the broadcast shape.
 
     Raises:
-      TypeError: if `x` or `y` is not bool.
+      TypeError: if the dtypes differ or are not bool.
+      ValueError: if the shapes cannot broadcast.
     """
     return _binary("LogicalAnd", x, y, name)
 
 
 def logical_or(x, y, name=None):
-    """x OR y elementwise for bool tensors, with broadcasting (op type `LogicalOr`)."""
+    """x OR y elementwise, with NumPy broadcasting (op type `LogicalOr`).
+
+    Args:
+      x: a bool tensor (or value).
+      y: a tensor (or value) of `x`'s dtype, broadcastable with `x`.
+      name: op name (default "LogicalOr").
+
+    Returns:
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if the dtypes differ or are not bool.
+      ValueError: if the shapes cannot broadcast.
+    """
     return _binary("LogicalOr", x, y, name)
 
 
 def logical_xor(x, y, name="LogicalXor"):
-    """x XOR y for bool tensors, built as TF1 does: (x or y) and not (x and y).
+    """x XOR y elementwise for bool tensors, built as TF1 does: (x or y) and not (x and y).
+
+    Args:
+      x: a bool tensor (or value).
+      y: a bool tensor (or value), broadcastable with `x`.
+      name: name of the final `LogicalAnd` op (default "LogicalXor").
 
     Returns:
-      A bool tensor of the broadcast shape; its op is the final `LogicalAnd`, named `name`.
+      A bool tensor of the broadcast shape.
+
+    Raises:
+      TypeError: if `x` or `y` is not bool.
+      ValueError: if the shapes cannot broadcast.
     """
     return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
 
@@ -172,6 +268,13 @@ class LogicalNot(Op):
 
 def logical_not(x, name=None):
     """NOT x elementwise for a bool tensor (op type `LogicalNot`).
+
+    Args:
+      x: a bool tensor (or value) of any shape.
+      name: op name (default "LogicalNot").
+
+    Returns:
+      A bool tensor of `x`'s shape.
 
     Raises:
       TypeError: if `x` is not bool.

@@ -22,8 +22,9 @@ FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
 INTS = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8, dtypes.uint16)
 NUMERIC = FLOATS + INTS
 
-# Folding values at graph time is for shape arithmetic; big constants are left to the
-# session so graph construction never does real work.
+# Folding values at graph time is for shape arithmetic (small int/bool tensors); float math
+# and big tensors are left to the session, so graph construction never does real work and
+# long chains of ops are never re-evaluated recursively.
 _STATIC_LIMIT = 1000
 
 
@@ -45,7 +46,11 @@ def check_same_dtype(op, x, y, xarg="x", yarg="y"):
 
 
 def static_inputs(op):
-    """The static values of all of `op`'s inputs when each is known and small, else None."""
+    """The static values of `op`'s inputs when each is known and small and the op computes
+    integers or bools, else None."""
+    out = op.outputs[0].dtype
+    if not (out.is_integer or out.is_bool):
+        return None
     vals = []
     for t in op.inputs:
         if t.shape.num_elements() is None or t.shape.num_elements() > _STATIC_LIMIT:
@@ -138,14 +143,19 @@ class _Binary(Op):
         raise NotImplementedError
 
     def compute(self, op, x, y):
-        return np.asarray(self.kernel(x, y))
+        # inf - inf, 0 * inf, overflow: NaN/inf results without warnings, as in TF1.
+        with np.errstate(all="ignore"):
+            return np.asarray(self.kernel(x, y))
 
     def static_value(self, op):
         vals = static_inputs(op)
         if vals is None:
             return None
-        with np.errstate(all="ignore"):
-            return np.asarray(self.kernel(*vals), dtype=op.outputs[0].dtype.as_numpy_dtype)
+        try:
+            return self.compute(op, *vals)
+        except ValueError:
+            # e.g. an integer division by zero: left for the session to report at run time.
+            return None
 
 
 def _binary(op_type, x, y, name, default_name=None):

@@ -322,7 +322,16 @@ class ReducedShape(Op):
 
 
 def reduced_shape(input_shape, axes, name=None):
-    """`input_shape` with the entries at `axes` replaced by 1 (op `ReducedShape`)."""
+    """`input_shape` with the entries at `axes` replaced by 1 (op `ReducedShape`).
+
+    Args:
+      input_shape: an int vector `[n]`, a tensor's shape.
+      axes: an int scalar or vector of axes in `[-n, n)`.
+      name: op name (default "ReducedShape").
+
+    Returns:
+      An int vector `[n]` of `input_shape`'s dtype.
+    """
     with _graph.name_scope(name, "ReducedShape", [input_shape, axes]) as scope:
         s = _graph.convert_to_tensor(input_shape, name="input_shape")
         a = _graph.convert_to_tensor(axes, name="axes")
@@ -376,46 +385,147 @@ def reduce_sum(input_tensor, axis=None, keepdims=None, name=None, reduction_indi
 
 def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                 keep_dims=None):
-    """The mean across the dimensions in `axis` (op type `Mean`; see `reduce_sum`).
+    """The mean across the dimensions in `axis` (op type `Mean`).
 
     Integer tensors keep their dtype and the mean truncates toward zero, as in TF1.
+
+    Args:
+      input_tensor: a numeric tensor of shape `[d0, ..., dn-1]`.
+      axis: an int, a list of ints, or an int tensor, each in `[-n, n)`; None reduces all.
+      keepdims: keep each reduced dimension with size 1.
+      name: op name (default "Mean").
+      reduction_indices: TF1's deprecated alias for `axis`.
+      keep_dims: TF1's deprecated alias for `keepdims`.
+
+    Returns:
+      A tensor of `input_tensor`'s dtype: `[d0, ..., dn-1]` without the reduced dims (or
+      with them as 1 when `keepdims`).
+
+    Raises:
+      ValueError: if an axis is out of range, or both an argument and its alias are given.
+      TypeError: if `input_tensor` is bool or `axis` is not integral.
     """
     return _reduce("Mean", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_max(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None):
-    """The maximum across the dimensions in `axis` (op type `Max`; see `reduce_sum`).
+    """The maximum across the dimensions in `axis` (op type `Max`).
 
     The gradient is shared equally among tied maxima, as in TF1.
+
+    Args:
+      input_tensor: a numeric tensor of shape `[d0, ..., dn-1]`.
+      axis: an int, a list of ints, or an int tensor, each in `[-n, n)`; None reduces all.
+      keepdims: keep each reduced dimension with size 1.
+      name: op name (default "Max").
+      reduction_indices: TF1's deprecated alias for `axis`.
+      keep_dims: TF1's deprecated alias for `keepdims`.
+
+    Returns:
+      A tensor of `input_tensor`'s dtype: `[d0, ..., dn-1]` without the reduced dims (or
+      with them as 1 when `keepdims`).
+
+    Raises:
+      ValueError: if an axis is out of range, or both an argument and its alias are given.
+      TypeError: if `input_tensor` is bool or `axis` is not integral.
     """
     return _reduce("Max", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_min(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None):
-    """The minimum across the dimensions in `axis` (op type `Min`; see `reduce_sum`)."""
+    """The minimum across the dimensions in `axis` (op type `Min`).
+
+    The gradient is shared equally among tied minima, as in TF1.
+
+    Args:
+      input_tensor: a numeric tensor of shape `[d0, ..., dn-1]`.
+      axis: an int, a list of ints, or an int tensor, each in `[-n, n)`; None reduces all.
+      keepdims: keep each reduced dimension with size 1.
+      name: op name (default "Min").
+      reduction_indices: TF1's deprecated alias for `axis`.
+      keep_dims: TF1's deprecated alias for `keepdims`.
+
+    Returns:
+      A tensor of `input_tensor`'s dtype: `[d0, ..., dn-1]` without the reduced dims (or
+      with them as 1 when `keepdims`).
+
+    Raises:
+      ValueError: if an axis is out of range, or both an argument and its alias are given.
+      TypeError: if `input_tensor` is bool or `axis` is not integral.
+    """
     return _reduce("Min", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                 keep_dims=None):
-    """The product across the dimensions in `axis` (op type `Prod`; see `reduce_sum`).
+    """The product across the dimensions in `axis` (op type `Prod`).
 
-    The gradient is exact with zeros in the input; it needs statically known axes.
+    The gradient is exact with zeros in the input (no division by x).
+
+    Args:
+      input_tensor: a numeric tensor of shape `[d0, ..., dn-1]`.
+      axis: an int, a list of ints, or an int tensor, each in `[-n, n)`; None reduces all.
+      keepdims: keep each reduced dimension with size 1.
+      name: op name (default "Prod").
+      reduction_indices: TF1's deprecated alias for `axis`.
+      keep_dims: TF1's deprecated alias for `keepdims`.
+
+    Returns:
+      A tensor of `input_tensor`'s dtype: `[d0, ..., dn-1]` without the reduced dims (or
+      with them as 1 when `keepdims`).
+
+    Raises:
+      ValueError: if an axis is out of range, or both an argument and its alias are given.
+      TypeError: if `input_tensor` is bool or `axis` is not integral.
     """
     return _reduce("Prod", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None):
-    """Logical and across the dimensions in `axis` of a bool tensor (op type `All`)."""
+    """Logical AND across the dimensions in `axis` (op type `All`).
+
+    Args:
+      input_tensor: a bool tensor of shape `[d0, ..., dn-1]`.
+      axis: an int, a list of ints, or an int tensor, each in `[-n, n)`; None reduces all.
+      keepdims: keep each reduced dimension with size 1.
+      name: op name (default "All").
+      reduction_indices: TF1's deprecated alias for `axis`.
+      keep_dims: TF1's deprecated alias for `keepdims`.
+
+    Returns:
+      A tensor of `input_tensor`'s dtype: `[d0, ..., dn-1]` without the reduced dims (or
+      with them as 1 when `keepdims`).
+
+    Raises:
+      ValueError: if an axis is out of range, or both an argument and its alias are given.
+      TypeError: if `input_tensor` is not bool or `axis` is not integral.
+    """
     return _reduce("All", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
 def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None):
-    """Logical or across the dimensions in `axis` of a bool tensor (op type `Any`)."""
+    """Logical OR across the dimensions in `axis` (op type `Any`).
+
+    Args:
+      input_tensor: a bool tensor of shape `[d0, ..., dn-1]`.
+      axis: an int, a list of ints, or an int tensor, each in `[-n, n)`; None reduces all.
+      keepdims: keep each reduced dimension with size 1.
+      name: op name (default "Any").
+      reduction_indices: TF1's deprecated alias for `axis`.
+      keep_dims: TF1's deprecated alias for `keepdims`.
+
+    Returns:
+      A tensor of `input_tensor`'s dtype: `[d0, ..., dn-1]` without the reduced dims (or
+      with them as 1 when `keepdims`).
+
+    Raises:
+      ValueError: if an axis is out of range, or both an argument and its alias are given.
+      TypeError: if `input_tensor` is not bool or `axis` is not integral.
+    """
     return _reduce("Any", input_tensor, axis, keepdims, name, reduction_indices, keep_dims)
 
 
@@ -519,7 +629,8 @@ def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
       output_type: int64 (default) or int32.
 
     Returns:
-      An `output_type` tensor of shape `[d0, ..., dn-1]` without dimension `axis`.
+      An `output_type` tensor of shape `[d0, ..., dn-1]` without dimension `axis`; ties
+      give the first index.
 
     Raises:
       ValueError: if `axis` is out of range, or both `axis` and `dimension` are given.
@@ -528,5 +639,20 @@ def argmax(input, axis=None, name=None, dimension=None, output_type=dtypes.int64
 
 
 def argmin(input, axis=None, name=None, dimension=None, output_type=dtypes.int64):  # noqa: A002
-    """The index of the smallest value along `axis` (op type `ArgMin`; see `argmax`)."""
+    """The index of the smallest value along `axis` (op type `ArgMin`).
+
+    Args:
+      input: a numeric tensor of shape `[d0, ..., dn-1]`.
+      axis: an int (or int scalar tensor) in `[-n, n)`; default 0.
+      name: op name (default "ArgMin").
+      dimension: TF1's deprecated alias for `axis`.
+      output_type: int64 (default) or int32.
+
+    Returns:
+      An `output_type` tensor of shape `[d0, ..., dn-1]` without dimension `axis`; ties
+      give the first index.
+
+    Raises:
+      ValueError: if `axis` is out of range, or both `axis` and `dimension` are given.
+    """
     return _arg("ArgMin", input, axis, name, dimension, output_type)

@@ -106,5 +106,20 @@ def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
 
 
 def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
-    """The running product of `x` along `axis` (op type `Cumprod`; see `cumsum`)."""
+    """The running product of `x` along `axis` (op type `Cumprod`).
+
+    Args:
+      x: a numeric tensor.
+      axis: int (or int scalar tensor) in `[-rank, rank)`.
+      exclusive: multiply only the elements strictly before each position (`[1, a, ab]`).
+      reverse: run from the end (`[abc, bc, c]`).
+      name: op name (default "Cumprod").
+
+    Returns:
+      A tensor of `x`'s dtype and shape. Its gradient divides by `x` (TF1's formula), so
+      it is not finite where `x` is 0.
+
+    Raises:
+      ValueError: if `axis` is out of range.
+    """
     return _cumulative("Cumprod", x, axis, exclusive, reverse, name)

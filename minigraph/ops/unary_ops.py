@@ -200,22 +200,66 @@ neg = negative
 
 
 def abs(x, name=None):  # noqa: A001 - TF1 name
-    """|x| elementwise (op type `Abs`; the gradient at 0 is 0, as TF1's sign(0))."""
+    """|x| elementwise (op type `Abs`).
+
+    The gradient at 0 is 0 (TF1 multiplies by sign(x)).
+
+    Args:
+      x: a signed numeric tensor (float or int) of any shape.
+      name: op name (default "Abs").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is bool or unsigned.
+    """
     return _unary("Abs", x, name)
 
 
 def sign(x, name=None):
-    """-1, 0 or 1 by the sign of each element (op type `Sign`; gradient zero)."""
+    """-1, 0 or 1 by the sign of each element, NaN for NaN (op type `Sign`).
+
+    Its gradient is zero everywhere, as in TF1.
+
+    Args:
+      x: a signed numeric tensor of any shape.
+      name: op name (default "Sign").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is bool or unsigned.
+    """
     return _unary("Sign", x, name)
 
 
 def square(x, name=None):
-    """x * x elementwise (op type `Square`)."""
+    """x * x elementwise (op type `Square`).
+
+    Args:
+      x: a numeric tensor of any shape.
+      name: op name (default "Square").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is bool.
+    """
     return _unary("Square", x, name)
 
 
 def sqrt(x, name=None):
-    """Square root elementwise, for floating-point `x` (op type `Sqrt`).
+    """Square root elementwise, NaN for negative inputs (op type `Sqrt`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Sqrt").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
 
     Raises:
       TypeError: if `x` is not floating-point (as TF1).
@@ -224,27 +268,82 @@ def sqrt(x, name=None):
 
 
 def rsqrt(x, name=None):
-    """1 / sqrt(x) elementwise, for floating-point `x` (op type `Rsqrt`)."""
+    """1 / sqrt(x) elementwise (op type `Rsqrt`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Rsqrt").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is not floating-point.
+    """
     return _unary("Rsqrt", x, name)
 
 
 def exp(x, name=None):
-    """e ** x elementwise, for floating-point `x` (op type `Exp`)."""
+    """e ** x elementwise (op type `Exp`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Exp").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is not floating-point.
+    """
     return _unary("Exp", x, name)
 
 
 def log(x, name=None):
-    """Natural logarithm elementwise, for floating-point `x` (op type `Log`)."""
+    """Natural logarithm elementwise, -inf at 0 and NaN below (op type `Log`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Log").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is not floating-point.
+    """
     return _unary("Log", x, name)
 
 
 def log1p(x, name=None):
-    """log(1 + x) elementwise, for floating-point `x` (op type `Log1p`)."""
+    """log(1 + x) elementwise, accurate for small x (op type `Log1p`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Log1p").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is not floating-point.
+    """
     return _unary("Log1p", x, name)
 
 
 def reciprocal(x, name=None):
-    """1 / x elementwise, for floating-point `x` (op type `Reciprocal`)."""
+    """1 / x elementwise (op type `Reciprocal`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Reciprocal").
+
+    Returns:
+      A tensor of `x`'s dtype and shape.
+
+    Raises:
+      TypeError: if `x` is not floating-point.
+    """
     return _unary("Reciprocal", x, name)
 
 
@@ -257,12 +356,26 @@ def sigmoid(x, name=None):
 
     Returns:
       A tensor of `x`'s dtype and shape, with values in [0, 1].
+
+    Raises:
+      TypeError: if `x` is not floating-point.
     """
     return _unary("Sigmoid", x, name)
 
 
 def tanh(x, name=None):
-    """Hyperbolic tangent elementwise, for floating-point `x` (op type `Tanh`)."""
+    """Hyperbolic tangent elementwise (op type `Tanh`).
+
+    Args:
+      x: a float16/float32/float64 tensor of any shape.
+      name: op name (default "Tanh").
+
+    Returns:
+      A tensor of `x`'s dtype and shape, with values in [-1, 1].
+
+    Raises:
+      TypeError: if `x` is not floating-point.
+    """
     return _unary("Tanh", x, name)
 
 
@@ -315,20 +428,52 @@ def cast(x, dtype, name=None):
 
 
 def to_float(x, name="ToFloat"):
-    """`cast(x, float32)` (TF1's deprecated alias)."""
+    """`cast(x, float32)` (TF1's deprecated alias).
+
+    Args:
+      x: a tensor or value of any shape.
+      name: op name (default "ToFloat").
+
+    Returns:
+      A float32 tensor of `x`'s shape (`x` itself if it already is float32).
+    """
     return cast(x, dtypes.float32, name=name)
 
 
 def to_double(x, name="ToDouble"):
-    """`cast(x, float64)` (TF1's deprecated alias)."""
+    """`cast(x, float64)` (TF1's deprecated alias).
+
+    Args:
+      x: a tensor or value of any shape.
+      name: op name (default "ToDouble").
+
+    Returns:
+      A float64 tensor of `x`'s shape (`x` itself if it already is float64).
+    """
     return cast(x, dtypes.float64, name=name)
 
 
 def to_int32(x, name="ToInt32"):
-    """`cast(x, int32)` (TF1's deprecated alias)."""
+    """`cast(x, int32)` (TF1's deprecated alias).
+
+    Args:
+      x: a tensor or value of any shape.
+      name: op name (default "ToInt32").
+
+    Returns:
+      A int32 tensor of `x`'s shape (`x` itself if it already is int32).
+    """
     return cast(x, dtypes.int32, name=name)
 
 
 def to_int64(x, name="ToInt64"):
-    """`cast(x, int64)` (TF1's deprecated alias)."""
+    """`cast(x, int64)` (TF1's deprecated alias).
+
+    Args:
+      x: a tensor or value of any shape.
+      name: op name (default "ToInt64").
+
+    Returns:
+      A int64 tensor of `x`'s shape (`x` itself if it already is int64).
+    """
     return cast(x, dtypes.int64, name=name)
