@@ -74,7 +74,7 @@ class LogSoftmax(_SoftmaxBase):
 
 
 def _softmax(op_type, logits, axis, name):
-    x = _graph.convert_to_tensor(logits, name="logits")
+    x = _graph.convert_to_tensor(logits)
     ndims = x.shape.ndims
     if axis == -1 or (ndims is not None and axis == ndims - 1):
         return make_tensor(op_type, [x], None, name or op_type)
