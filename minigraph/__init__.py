@@ -40,6 +40,7 @@ from minigraph.ops.math_ops import (  # noqa: F401
     argmax, argmin, cumsum, cumprod, count_nonzero, equal, not_equal, less, less_equal,
     greater, greater_equal, logical_and, logical_or, logical_not, logical_xor, where,
     matmul, tensordot, clip_by_value, clip_by_global_norm, global_norm)
+from minigraph.ops.nn_math import squared_difference, div_no_nan  # noqa: F401
 # -- training and checkpoints (minigraph/train) --
 from minigraph import train  # noqa: F401,E402
 
