@@ -7,8 +7,8 @@ broadcasting gradient goes through `sum_to_shape`.
 This module holds the shared machinery (dtype checks, broadcasting, `sum_to_shape`,
 `add_n`) and the Tensor operators. The ops live in sibling modules, re-exported at the
 bottom so `math_ops.add` works as in TF1: `arithmetic_ops` (add, multiply, truediv, pow,
-maximum, ...), `unary_ops` (neg, exp, sigmoid, cast, ...), `reduction_ops` (reduce_*,
-argmax), `scan_ops` (cumsum, cumprod), `comparison_ops` (equal, logical_*, where),
+maximum, ...), `unary_ops` (neg, exp, sigmoid, cast, ...), `reduction_ops` (reduce_*),
+`argmax_ops`, `scan_ops` (cumsum, cumprod), `comparison_ops` (equal, logical_*, where),
 `matmul_ops` (matmul, tensordot) and `clip_ops`.
 """
 import numpy as np
@@ -390,7 +390,8 @@ from minigraph.ops.unary_ops import (  # noqa: E402,F401
     cast, to_float, to_double, to_int32, to_int64)
 from minigraph.ops.reduction_ops import (  # noqa: E402,F401
     reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_all, reduce_any,
-    argmax, argmin, count_nonzero)
+    count_nonzero)
+from minigraph.ops.argmax_ops import argmax, argmin  # noqa: E402,F401
 from minigraph.ops.scan_ops import cumsum, cumprod  # noqa: E402,F401
 from minigraph.ops.comparison_ops import (  # noqa: E402,F401
     equal, not_equal, less, less_equal, greater, greater_equal, logical_and, logical_or,
