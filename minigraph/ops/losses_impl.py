@@ -46,7 +46,7 @@ class Reduction:
                              % (key, cls.all()))
 
 
-# -- weighting and reduction ---------------------------------------------------------------------------
+# -- weighting and reduction -----------------------------------------------------------------------
 def _check_broadcastable(weights, values):
     """TF1's static `assert_broadcastable`: scalar weights, or values' rank with each
     dimension 1 or equal."""
@@ -150,7 +150,7 @@ def _check_compatible(loss, a, b):
                             b.name))
 
 
-# -- regression losses -----------------------------------------------------------------------------------
+# -- regression losses -----------------------------------------------------------------------------
 def mean_squared_error(labels, predictions, weights=1.0, scope=None,
                        loss_collection=GraphKeys.LOSSES,
                        reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
@@ -175,7 +175,8 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None,
     """
     _require("labels", labels)
     _require("predictions", predictions)
-    with _graph.name_scope(scope, "mean_squared_error", (predictions, labels, weights)) as scope:
+    with _graph.name_scope(scope, "mean_squared_error",
+                           (predictions, labels, weights)) as scope:
         predictions = math_ops.cast(predictions, dtypes.float32)
         labels = math_ops.cast(labels, dtypes.float32)
         _check_compatible("mean_squared_error", predictions, labels)
@@ -293,7 +294,7 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
 
-# -- classification losses -----------------------------------------------------------------------------
+# -- classification losses -------------------------------------------------------------------------
 def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
              loss_collection=GraphKeys.LOSSES, reduction=Reduction.SUM_BY_NONZERO_WEIGHTS):
     """Adds a log loss: `-labels * log(p + eps) - (1 - labels) * log(1 - p + eps)`.

@@ -183,7 +183,7 @@ def relu6(features, name=None):
     return _unary("Relu6", features, name)
 
 
-# -- elu / selu -------------------------------------------------------------------------------------
+# -- elu / selu ------------------------------------------------------------------------------------
 class Elu(_Unary):
     """features if > 0 else exp(features) - 1."""
 
@@ -268,7 +268,7 @@ def selu(features, name=None):
     return _unary("Selu", features, name)
 
 
-# -- softplus / softsign -----------------------------------------------------------------------------
+# -- softplus / softsign ---------------------------------------------------------------------------
 class Softplus(_Unary):
     """log(exp(features) + 1)."""
 
@@ -349,7 +349,7 @@ def softsign(features, name=None):
     return _unary("Softsign", features, name)
 
 
-# -- leaky relu ----------------------------------------------------------------------------------------
+# -- leaky relu ------------------------------------------------------------------------------------
 class LeakyRelu(_Unary):
     """features if > 0 else alpha * features (attr `alpha`, a Python float)."""
 
@@ -400,7 +400,7 @@ def leaky_relu(features, alpha=0.2, name=None):
         return make_tensor("LeakyRelu", [x], {"alpha": float(alpha)}, scope)
 
 
-# -- crelu / swish --------------------------------------------------------------------------------------
+# -- crelu / swish ---------------------------------------------------------------------------------
 def crelu(features, name=None, axis=-1):
     """Computes Concatenated ReLU: `relu(concat([features, -features], axis))`.
 

@@ -21,7 +21,7 @@ from minigraph.ops.nn_activations import FLOAT_TYPES, check_dtype
 from minigraph.ops.nn_math import squared_difference
 
 
-# -- l2 ------------------------------------------------------------------------------------------------
+# -- l2 --------------------------------------------------------------------------------------------
 class L2Loss(Op):
     """sum(t ** 2) / 2, a scalar."""
 
@@ -84,7 +84,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         return math_ops.multiply(x, x_inv_norm, name=scope)
 
 
-# -- moments and batch normalization -------------------------------------------------------------------
+# -- moments and batch normalization ---------------------------------------------------------------
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
     """Calculates the mean and (biased) variance of `x` over `axes`.
 
@@ -305,7 +305,7 @@ def fused_batch_norm(x, scale, offset, mean=None, variance=None, epsilon=0.001,
     return op.outputs[0], op.outputs[1], op.outputs[2]
 
 
-# -- dropout ------------------------------------------------------------------------------------------
+# -- dropout ---------------------------------------------------------------------------------------
 def _noise_shape(x, noise_shape):
     if noise_shape is None:
         return array_ops.shape(x)

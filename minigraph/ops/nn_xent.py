@@ -36,7 +36,7 @@ def _rank_at_least_1(op, x):
                          "input shapes: %s." % (op.name, op.type, _ts.shape_str(x.shape)))
 
 
-# -- softmax / log_softmax ---------------------------------------------------------------------------
+# -- softmax / log_softmax -------------------------------------------------------------------------
 class _SoftmaxBase(Op):
     """A normalization along attr `axis` (TF1's op always uses the last axis; the wrapper
     transposes when the rank is known, and only an unknown rank uses another `axis`)."""
@@ -152,7 +152,7 @@ def _axis_arg(axis, dim, default=-1):
     return int(v)
 
 
-# -- dense softmax cross entropy ---------------------------------------------------------------------
+# -- dense softmax cross entropy -------------------------------------------------------------------
 def _check_xent_pair(op, logits, labels):
     check_dtype(op, logits, FLOAT_TYPES, "features")
     if logits.dtype != labels.dtype:
@@ -317,7 +317,7 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
         return _xent_v2(labels, logits, axis, scope)
 
 
-# -- sparse softmax cross entropy --------------------------------------------------------------------
+# -- sparse softmax cross entropy ------------------------------------------------------------------
 class SparseSoftmaxCrossEntropyWithLogits(Op):
     """(loss, backprop) of `[batch, num_classes]` logits and `[batch]` integer labels."""
 
@@ -436,7 +436,7 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         return cost
 
 
-# -- sigmoid cross entropy ---------------------------------------------------------------------------
+# -- sigmoid cross entropy -------------------------------------------------------------------------
 class SigmoidCrossEntropyWithLogits(Op):
     """Elementwise logistic loss of `logits` against `labels` in [0, 1].
 

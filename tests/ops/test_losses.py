@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import minigraph as mg
-from tests.util import evaluate, gradient_error, rng
+from tests.util import evaluate, gradient_error
 
 L = mg.losses
 R = L.Reduction

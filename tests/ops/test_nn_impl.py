@@ -7,7 +7,7 @@ from minigraph.ops.nn_math import div_no_nan, squared_difference
 from tests.util import evaluate, gradient_error, rng
 
 
-# -- l2_loss / l2_normalize --------------------------------------------------------------------------
+# -- l2_loss / l2_normalize ------------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_l2_loss_forward(dtype):
     x_np = rng(0).randn(3, 4).astype(dtype)
@@ -50,7 +50,7 @@ def test_l2_normalize_gradient():
     assert gradient_error(lambda x: mg.nn.l2_normalize(x, axis=1), rng(3).randn(3, 4)) < 1e-8
 
 
-# -- moments / batch_normalization --------------------------------------------------------------------
+# -- moments / batch_normalization -----------------------------------------------------------------
 def _ref_moments(x, axes):
     x = np.asarray(x, np.float64)
     mean = x.mean(axis=tuple(axes), keepdims=True)
@@ -115,7 +115,7 @@ def test_batch_normalization_gradients_for_every_input():
     assert gradient_error(build, *values) < 1e-8
 
 
-# -- fused_batch_norm ------------------------------------------------------------------------------------
+# -- fused_batch_norm ------------------------------------------------------------------------------
 def _ref_fused(x, scale, offset, mean=None, var=None, eps=1e-3, nchw=False):
     x = np.moveaxis(np.asarray(x, np.float64), 1, -1) if nchw else np.asarray(x, np.float64)
     n = x.size // x.shape[-1]
@@ -206,7 +206,7 @@ def test_fused_batch_norm_errors():
                                is_training=False)
 
 
-# -- dropout --------------------------------------------------------------------------------------------
+# -- dropout ---------------------------------------------------------------------------------------
 def test_dropout_scales_kept_values_and_names_like_tf1():
     x_np = rng(32).rand(50, 40).astype(np.float32) + 1
     y = mg.nn.dropout(mg.constant(x_np), keep_prob=0.25, seed=5)
@@ -272,7 +272,7 @@ def test_dropout_errors():
         mg.nn.dropout(x, rate=mg.constant([0.5, 0.5]))
 
 
-# -- squared_difference / div_no_nan -------------------------------------------------------------------
+# -- squared_difference / div_no_nan ---------------------------------------------------------------
 def test_squared_difference_forward_broadcast_and_gradient():
     x_np, y_np = rng(33).randn(3, 4), rng(34).randn(4)
     out = evaluate(squared_difference(mg.constant(x_np), mg.constant(y_np)))

@@ -91,7 +91,8 @@ def test_softmax_axis_on_unknown_rank_uses_axis_attr():
 
 
 def test_softmax_errors():
-    with pytest.raises(mg.errors.InvalidArgumentError, match=r"\(5\) must be in the range \[-2, 2\)"):
+    with pytest.raises(mg.errors.InvalidArgumentError,
+                       match=r"\(5\) must be in the range \[-2, 2\)"):
         mg.nn.softmax(mg.zeros([2, 3]), axis=5)
     with pytest.raises(ValueError, match="at least rank 1.*Softmax"):
         mg.nn.softmax(mg.constant(1.0))
@@ -101,7 +102,7 @@ def test_softmax_errors():
         mg.nn.softmax(mg.zeros([2, 3]), axis=0, dim=0)
 
 
-# -- dense softmax cross entropy ---------------------------------------------------------------------
+# -- dense softmax cross entropy -------------------------------------------------------------------
 def _random_labels(shape, seed=4):
     p = rng(seed).uniform(0.1, 1.0, size=shape)
     return p / p.sum(-1, keepdims=True)
@@ -209,7 +210,7 @@ def test_xent_shape_mismatch_at_run_time_is_invalid_argument():
         evaluate(loss, {logits: np.zeros((2, 3)), labels: np.zeros((3, 3))})
 
 
-# -- sparse softmax cross entropy -------------------------------------------------------------------
+# -- sparse softmax cross entropy ------------------------------------------------------------------
 @pytest.mark.parametrize("label_dtype", [np.int32, np.int64])
 def test_sparse_xent_forward_and_names(label_dtype):
     logits_np = rng(11).randn(5, 4).astype(np.float32) * 3
@@ -287,7 +288,7 @@ def test_sparse_xent_static_errors():
                                                        mg.zeros([2, 3]))
 
 
-# -- sigmoid cross entropy ---------------------------------------------------------------------------
+# -- sigmoid cross entropy -------------------------------------------------------------------------
 def test_sigmoid_xent_forward_and_name():
     logits_np = rng(14).randn(3, 4).astype(np.float32) * 4
     labels_np = rng(15).uniform(size=(3, 4)).astype(np.float32)
