@@ -50,7 +50,8 @@ from minigraph.framework.variables import (  # noqa: F401
     Variable, global_variables, all_variables, trainable_variables, local_variables,
     model_variables, moving_average_variables, variables_initializer, initialize_variables,
     global_variables_initializer, initialize_all_variables, local_variables_initializer,
-    initialize_local_variables, is_variable_initialized, report_uninitialized_variables)
+    initialize_local_variables, is_variable_initialized, report_uninitialized_variables,
+    assert_variables_initialized)
 from minigraph.framework.variable_scope import (  # noqa: F401
     VariableScope, variable_scope, variable_op_scope, get_variable_scope, get_variable,
     get_local_variable, no_regularizer, AUTO_REUSE)

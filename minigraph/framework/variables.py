@@ -494,3 +494,27 @@ def report_uninitialized_variables(var_list=None, name="report_uninitialized_var
         flags = [state_ops.is_variable_initialized(op.outputs[0]) for op in var_ops]
         return state_ops.report_uninitialized(flags, [op.name for op in var_ops], scope)
 
+
+
+def assert_variables_initialized(var_list=None):
+    """A tensor (the variables' ranks) whose evaluation fails for uninitialized variables.
+
+    Running it raises FailedPreconditionError naming the first uninitialized variable,
+    as in TF1. `var_list` defaults as in `report_uninitialized_variables`; returns None
+    when there are no variables.
+    """
+    from minigraph.ops import array_ops
+    graph = _graph.get_default_graph()
+    if var_list is None:
+        var_list = global_variables() + local_variables()
+        if not var_list:
+            var_list = [op.outputs[0] for op in graph.get_operations() if op.type == "VariableV2"]
+    if not var_list:
+        return None
+    var_ops = _variable_ops(var_list)
+    ranks = [array_ops.rank(op.outputs[0]) for op in var_ops]
+    value = ranks[0] if len(ranks) == 1 else array_ops.stack(ranks)
+    # The ranks are static (folded without reading anything); the control dependency on
+    # every variable op makes the run read, hence check, each variable.
+    with graph.control_dependencies(var_ops):
+        return array_ops.identity(value)

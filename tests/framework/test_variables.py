@@ -355,3 +355,17 @@ def test_initial_value_from_other_variable_is_guarded():
         sess.run(w.initializer)
         sess.run(w.assign(w * 10))
         np.testing.assert_array_equal(sess.run(w.initialized_value()), [[10, 20], [30, 40]])
+
+
+def test_assert_variables_initialized():
+    assert mg.assert_variables_initialized() is None
+    w = mg.Variable(np.zeros((2, 3)), name="w")
+    u = mg.Variable(1.0, name="u")
+    check_all, check_u = mg.assert_variables_initialized(), mg.assert_variables_initialized([u])
+    with mg.Session() as sess:
+        sess.run(u.initializer)
+        assert sess.run(check_u) == 0
+        with pytest.raises(errors.FailedPreconditionError, match="uninitialized value w"):
+            sess.run(check_all)
+        sess.run(w.initializer)
+        np.testing.assert_array_equal(sess.run(check_all), [2, 0])
