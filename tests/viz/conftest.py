@@ -132,3 +132,26 @@ class Layout:
 @pytest.fixture
 def layout(dot_program):
     return Layout
+
+
+@pytest.fixture
+def sepconv_model():
+    """Two separable conv layers, a dense head, a loss and a gradient-descent train op.
+
+    images [?, 16, 16, 3] -> sep1 (8 filters) -> sep2 (16 filters) -> logits (mean over
+    space, [16, 10] kernel) -> sparse softmax cross-entropy "loss" -> GradientDescent.
+    """
+    images = mg.placeholder(mg.float32, [None, 16, 16, 3], name="images")
+    labels = mg.placeholder(mg.int32, [None], name="labels")
+    h = mg.layers.separable_conv2d(images, 8, 3, padding="same", activation=mg.nn.relu,
+                                   name="sep1")
+    h = mg.layers.separable_conv2d(h, 16, 3, padding="same", activation=mg.nn.relu,
+                                   name="sep2")
+    with mg.variable_scope("logits"):
+        pooled = mg.reduce_mean(h, axis=[1, 2])
+        kernel = mg.get_variable("kernel", [16, 10])
+        logits = mg.matmul(pooled, kernel)
+    loss = mg.reduce_mean(mg.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=labels, logits=logits), name="loss")
+    train = mg.train.GradientDescentOptimizer(0.1).minimize(loss)
+    return dict(images=images, labels=labels, logits=logits, loss=loss, train=train)
