@@ -25,7 +25,7 @@ class Add(_Binary):
 
     def gradient(self, op, grad):
         x, y = op.inputs
-        return [sum_to_shape(grad, x), sum_to_shape(grad, y)]
+        return [sum_to_shape(grad, x, y), sum_to_shape(grad, y, x)]
 
 
 class Sub(_Binary):
@@ -36,7 +36,7 @@ class Sub(_Binary):
 
     def gradient(self, op, grad):
         x, y = op.inputs
-        return [sum_to_shape(grad, x), sum_to_shape(_neg(grad), y)]
+        return [sum_to_shape(grad, x, y), sum_to_shape(_neg(grad), y, x)]
 
 
 class Mul(_Binary):
@@ -47,7 +47,7 @@ class Mul(_Binary):
 
     def gradient(self, op, grad):
         x, y = op.inputs
-        return [sum_to_shape(multiply(grad, y), x), sum_to_shape(multiply(x, grad), y)]
+        return [sum_to_shape(multiply(grad, y), x, y), sum_to_shape(multiply(x, grad), y, x)]
 
 
 class RealDiv(_Binary):
@@ -61,7 +61,7 @@ class RealDiv(_Binary):
     def gradient(self, op, grad):
         x, y = op.inputs
         gy = multiply(grad, realdiv(realdiv(_neg(x), y), y))
-        return [sum_to_shape(realdiv(grad, y), x), sum_to_shape(gy, y)]
+        return [sum_to_shape(realdiv(grad, y), x, y), sum_to_shape(gy, y, x)]
 
 
 def _int_zero_check(y):
@@ -94,7 +94,7 @@ class FloorMod(_Binary):
     def gradient(self, op, grad):
         x, y = op.inputs
         gy = multiply(grad, _neg(floordiv(x, y)))
-        return [sum_to_shape(grad, x), sum_to_shape(gy, y)]
+        return [sum_to_shape(grad, x, y), sum_to_shape(gy, y, x)]
 
 
 class Pow(_Binary):
@@ -115,7 +115,7 @@ class Pow(_Binary):
         safe_x = where(mask, x, array_ops.ones_like(x))
         log_x = where(mask, log(safe_x), array_ops.zeros_like(x))
         gy = multiply(multiply(grad, z), log_x)
-        return [sum_to_shape(gx, x), sum_to_shape(gy, y)]
+        return [sum_to_shape(gx, x, y), sum_to_shape(gy, y, x)]
 
 
 class _MaxMin(_Binary):
@@ -132,7 +132,7 @@ class _MaxMin(_Binary):
         zeros = array_ops.zeros_like(grad)
         gx = where(xmask, grad, zeros)
         gy = where(xmask, zeros, grad)
-        return [sum_to_shape(gx, x), sum_to_shape(gy, y)]
+        return [sum_to_shape(gx, x, y), sum_to_shape(gy, y, x)]
 
 
 class Maximum(_MaxMin):

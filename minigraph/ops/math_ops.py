@@ -227,8 +227,13 @@ def broadcast_gradient_args(s0, s1, name=None):
         return tuple(make_op("BroadcastGradientArgs", [s0, s1], None, scope).outputs)
 
 
-def _static_sum_axes(grad_shape, x_shape):
-    """(leading axes, kept axes) to sum `grad` over to get `x`'s shape, or None if unknown."""
+def _static_sum_axes(grad_shape, x_shape, other_shape=None):
+    """(leading axes, kept axes) to sum `grad` over to get `x`'s shape, or None if unknown.
+
+    `other_shape`, when given, is the shape of the operand `x` was broadcast against: an
+    unknown dim of `x` facing a missing or size-1 dim of the other operand was not
+    broadcast, so `x + b` with x `[None, 3]` and b `[3]` needs no run-time shape logic.
+    """
     if grad_shape.ndims is None or x_shape.ndims is None or grad_shape.ndims < x_shape.ndims:
         return None
     lead = grad_shape.ndims - x_shape.ndims
@@ -238,12 +243,19 @@ def _static_sum_axes(grad_shape, x_shape):
         if d == 1:
             if g != 1:
                 kept.append(lead + i)
-        elif d is None and g != 1:
+        elif d is None and g != 1 and not _faces_one(other_shape, grad_shape.ndims, lead + i):
             return None
     return list(range(lead)), kept
 
 
-def sum_to_shape(grad, x):
+def _faces_one(other_shape, ndims, axis):
+    if other_shape is None or other_shape.ndims is None or other_shape.ndims > ndims:
+        return False
+    offset = ndims - other_shape.ndims
+    return axis < offset or other_shape[axis - offset].value == 1
+
+
+def sum_to_shape(grad, x, other=None):
     """`grad` summed over the axes along which `x` was broadcast, so it has `x`'s shape.
 
     The gradient of every broadcasting op goes through here. With static shapes it adds
@@ -253,11 +265,13 @@ def sum_to_shape(grad, x):
     Args:
       grad: the gradient, of the broadcast shape `[..., d0, ..., dn-1]`.
       x: the operand whose shape the result must have.
+      other: optionally, the operand `x` was broadcast against elementwise (so that `grad`
+        has the shape of their broadcast); it lets more cases be resolved statically.
 
     Returns:
       A tensor of `x`'s shape.
     """
-    axes = _static_sum_axes(grad.shape, x.shape)
+    axes = _static_sum_axes(grad.shape, x.shape, None if other is None else other.shape)
     if axes is not None:
         lead, kept = axes
         if kept:

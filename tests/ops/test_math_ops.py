@@ -309,3 +309,25 @@ def test_bool_operators():
 def test_tensor_equality_stays_identity():
     x = mg.constant([1.0])
     assert (x == x) is True and (x != mg.constant([1.0])) is True
+
+
+def test_bias_add_pattern_gradient_is_static():
+    # x [None, 3] + b [3]: x's unknown batch dim faces no dim of b, so no run-time shapes.
+    x = _ph([None, 3])
+    b = _ph([3])
+    gx, gb = mg.gradients(mg.reduce_sum(mg.square(x + b) * b - b), [x, b])
+    types = [op.type for op in mg.get_default_graph().get_operations()]
+    assert "BroadcastGradientArgs" not in types
+    xv, bv = rng(1).randn(4, 3), rng(2).randn(3)
+    ox, ob = evaluate([gx, gb], {x: xv, b: bv})
+    np.testing.assert_allclose(ox, 2 * (xv + bv) * bv)
+    np.testing.assert_allclose(ob, (2 * (xv + bv) * bv + (xv + bv) ** 2 - 1).sum(0))
+
+
+def test_unknown_dims_on_both_sides_use_run_time_shapes():
+    x, y = _ph([None, 3]), _ph([None, 3])
+    gx, gy = mg.gradients(x * y, [x, y])
+    assert "BroadcastGradientArgs" in [op.type for op in mg.get_default_graph().get_operations()]
+    ox, oy = evaluate([gx, gy], {x: np.ones((1, 3)), y: np.full((5, 3), 2.0)})
+    np.testing.assert_allclose(ox, np.full((1, 3), 10.0))
+    np.testing.assert_allclose(oy, np.ones((5, 3)))
