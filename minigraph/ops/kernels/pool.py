@@ -123,9 +123,10 @@ def _avg_forward(x, kh, kw, sh, sw, pt, pl, out):
                     v = x[n, ih, iw]
                     for ci in range(c):
                         o[ci] += v[ci]
-            scale = 1.0 / ((i1 - i0) * (j1 - j0))
+            # Divide (not multiply by a reciprocal), in the input dtype, as TF does.
+            count = out.dtype.type((i1 - i0) * (j1 - j0))
             for ci in range(c):
-                o[ci] = o[ci] * scale
+                o[ci] = o[ci] / count
 
 
 @jit_parallel
@@ -148,10 +149,10 @@ def _avg_backward(g, kh, kw, sh, sw, pt, pl, dx):
                 cnt_h = min(h, oh * sh - pt + kh) - max(0, oh * sh - pt)
                 for ow in range(ow_lo, ow_hi + 1):
                     cnt_w = min(w, ow * sw - pl + kw) - max(0, ow * sw - pl)
-                    scale = 1.0 / (cnt_h * cnt_w)
+                    count = dx.dtype.type(cnt_h * cnt_w)
                     v = g[n, oh, ow]
                     for ci in range(c):
-                        o[ci] += v[ci] * scale
+                        o[ci] += v[ci] / count
 
 
 def max_pool(x, ksize, strides, pads, out_hw):
