@@ -198,7 +198,7 @@ class EluGrad(_UnaryGrad):
     """gradients * (outputs + 1) where outputs < 0 (d/dx expm1 = y + 1), else gradients."""
 
     def compute(self, op, g, y):
-        return np.where(y > 0, g, g * (y + 1))
+        return np.where(y < 0, g * (y + 1), g)
 
     def gradient(self, op, grad):
         g, y = op.inputs
@@ -237,11 +237,14 @@ class Selu(_Unary):
 
 
 class SeluGrad(_UnaryGrad):
-    """gradients * (outputs + scale * alpha) where outputs < 0, else gradients * scale."""
+    """gradients * (outputs + scale * alpha) where outputs < 0, else gradients * scale.
+
+    At 0 this is the right derivative, `scale`, as in TF1.
+    """
 
     def compute(self, op, g, y):
         t = g.dtype.type
-        return np.where(y > 0, g * t(SELU_SCALE), g * (y + t(SELU_SCALE * SELU_ALPHA)))
+        return np.where(y < 0, g * (y + t(SELU_SCALE * SELU_ALPHA)), g * t(SELU_SCALE))
 
     def gradient(self, op, grad):
         g, y = op.inputs

@@ -95,6 +95,13 @@ def test_relu_gradient_is_zero_at_zero():
     np.testing.assert_array_equal(evaluate(g), [0.0, 0.0, 1.0])
 
 
+def test_elu_and_selu_gradients_at_zero_match_tf1():
+    x = mg.constant([0.0])
+    (ge,) = mg.gradients(mg.nn.elu(x), x)
+    (gs,) = mg.gradients(mg.nn.selu(x), x)
+    np.testing.assert_allclose(evaluate([ge, gs]), [[1.0], [SELU_SCALE]], rtol=1e-6)
+
+
 def test_relu6_gradient_is_zero_at_both_kinks():
     x = mg.constant([0.0, 3.0, 6.0, 7.0])
     (g,) = mg.gradients(mg.nn.relu6(x), x)
