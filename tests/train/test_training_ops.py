@@ -178,3 +178,23 @@ def test_apply_ops_have_no_gradient():
     update = training_ops.apply_gradient_descent(var, 0.1, x)
     with pytest.raises(LookupError, match="ApplyGradientDescent"):
         mg.gradients(update, x)
+
+
+def test_locked_updates_from_concurrent_runs_are_never_lost():
+    import threading
+    var = mg.Variable(np.zeros(1000, np.float32), name="w")
+    update = training_ops.apply_gradient_descent(var, 1.0, -np.ones(1000, np.float32),
+                                                 use_locking=True)
+    with mg.Session() as sess:
+        sess.run(mg.global_variables_initializer())
+        sess.run(update)
+
+        def work():
+            for _ in range(50):
+                sess.run(update)
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        np.testing.assert_array_equal(sess.run(var), np.full(1000, 201.0, np.float32))
