@@ -1,6 +1,8 @@
 """Binary arithmetic, broadcasting gradients (`sum_to_shape`), `add_n`, and operators."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigraph as mg
 from minigraph.ops import math_ops
@@ -331,3 +333,37 @@ def test_unknown_dims_on_both_sides_use_run_time_shapes():
     ox, oy = evaluate([gx, gy], {x: np.ones((1, 3)), y: np.full((5, 3), 2.0)})
     np.testing.assert_allclose(ox, np.full((1, 3), 10.0))
     np.testing.assert_allclose(oy, np.ones((5, 3)))
+
+
+def _reduce_like(g, shape):
+    """Naive reference for sum_to_shape: loop-free NumPy, written independently."""
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    for i, d in enumerate(shape):
+        if d == 1 and g.shape[i] != 1:
+            g = g.sum(axis=i, keepdims=True)
+    return g
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_random_broadcasts_forward_and_gradient(data):
+    out = data.draw(st.lists(st.integers(1, 3), min_size=0, max_size=3))
+
+    def operand_shape():
+        k = data.draw(st.integers(0, len(out)))
+        return [d if data.draw(st.booleans()) else 1 for d in out[len(out) - k:]]
+    sa, sb = operand_shape(), operand_shape()
+    hide = data.draw(st.booleans())
+    a, b = np.asarray(rng(1).randn(*sa)), np.asarray(rng(2).randn(*sb))
+    with mg.Graph().as_default():
+        x = mg.placeholder(mg.float64, [None] * len(sa) if hide else sa)
+        y = mg.placeholder(mg.float64, [None] * len(sb) if hide else sb)
+        z = x * y - x
+        gx, gy = mg.gradients(mg.reduce_sum(z), [x, y])
+        vz, vx, vy = evaluate([z, gx, gy], {x: a, y: b})
+    full = np.broadcast_shapes(a.shape, b.shape)
+    np.testing.assert_allclose(vz, a * b - a)
+    np.testing.assert_allclose(vx, _reduce_like(np.broadcast_to(b - 1, full), sa))
+    np.testing.assert_allclose(vy, _reduce_like(np.broadcast_to(a, full), sb))
+    assert vx.shape == tuple(sa) and vy.shape == tuple(sb)
