@@ -25,7 +25,9 @@ the gradient walker know nothing about particular ops; they only use this contra
   `ops/kernels/`). Returns one array for a one-output op, else a tuple. It must never
   modify its input arrays (they may be constants, variables or feeds). With
   `needs_context = True` it is called as `compute(ctx, op, *arrays)`, where `ctx` is the
-  run context (variable values, random state) of the session or eager runtime.
+  run context (variable values, random state) of the session or eager runtime. The
+  runtime sets `np.errstate(all="ignore")` around every run (TF1 returns inf/NaN
+  silently), so kernels need not.
 - `gradient(op, *grads)`: given one gradient tensor per output, returns one gradient
   tensor (or None) per input, built with graph ops (so gradients of gradients work).
   Leave it None when TF1 defines no gradient (the gradient walker raises LookupError
@@ -130,10 +132,12 @@ def static_value(tensor):
         except Exception:
             return None
     op = tensor.op
-    if tensor.value_index != 0:
-        return op._op_def.static_value_at(op, tensor.value_index) \
-            if hasattr(op._op_def, "static_value_at") else None
-    return op._op_def.static_value(op)
+    # Folding runs kernels at graph time: same silent inf/NaN rule as a session run.
+    with np.errstate(all="ignore"):
+        if tensor.value_index != 0:
+            return op._op_def.static_value_at(op, tensor.value_index) \
+                if hasattr(op._op_def, "static_value_at") else None
+        return op._op_def.static_value(op)
 
 
 def op_error_message(op, message):

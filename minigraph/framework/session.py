@@ -113,7 +113,10 @@ class _Plan:
     __slots__ = ("fn", "feeds", "feed_checks", "copy_mask", "ops")
 
     def run(self, ctx, feed_values):
-        out = self.fn(ctx, feed_values)
+        # TF1 kernels return inf/NaN silently (1/0, log(0), overflow); NumPy would warn.
+        # Set that once per run here, so kernels stay plain NumPy calls.
+        with np.errstate(all="ignore"):
+            out = self.fn(ctx, feed_values)
         for i in self.copy_mask:
             v = out[i]
             if isinstance(v, np.ndarray):
@@ -187,7 +190,8 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
     for op in order:
         if (len(op._outputs) == 1 and not op._op_def.stateful and not op._control_inputs
                 and op._outputs[0] not in fed):
-            value = op._op_def.static_value(op)
+            with np.errstate(all="ignore"):
+                value = op._op_def.static_value(op)
             if value is not None:
                 cname = "c%d" % len(env)
                 env[cname] = np.asarray(value, dtype=op._outputs[0].dtype.as_numpy_dtype)

@@ -143,9 +143,9 @@ class _Binary(Op):
         raise NotImplementedError
 
     def compute(self, op, x, y):
-        # inf - inf, 0 * inf, overflow: NaN/inf results without warnings, as in TF1.
-        with np.errstate(all="ignore"):
-            return np.asarray(self.kernel(x, y))
+        # inf - inf, 0 * inf, overflow give NaN/inf silently, as in TF1: the runtime sets
+        # np.errstate once per run (see registry.Op.compute).
+        return np.asarray(self.kernel(x, y))
 
     def static_value(self, op):
         vals = static_inputs(op)

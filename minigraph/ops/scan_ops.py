@@ -39,8 +39,7 @@ class _Cumulative(Op):
             raise ValueError("axis %d is out of range [%d, %d)" % (a, -x.ndim, x.ndim))
         if op.attrs["reverse"]:
             x = np.flip(x, a)
-        with np.errstate(all="ignore"):
-            out = self.kernel(x, axis=a, dtype=x.dtype)
+        out = self.kernel(x, axis=a, dtype=x.dtype)
         if op.attrs["exclusive"]:
             # Shift by one along the axis, filling with the identity (0 or 1).
             out = np.concatenate([np.full_like(np.take(out, [0], axis=a), self.identity),
