@@ -361,8 +361,7 @@ def atrous_conv2d(value, filters, rate, padding, name=None):
 
 # -- BiasAdd -----------------------------------------------------------------------------------
 def _bias_axis(rank, data_format):
-    # TF's rule: NCHW puts the channels third from the end when rank > 2, else last.
-    return rank - 3 if data_format == "NCHW" and rank > 2 else rank - 1
+    return 1 if data_format == "NCHW" else rank - 1
 
 
 class BiasAdd(Op):
@@ -380,9 +379,10 @@ class BiasAdd(Op):
                           % (b.shape.ndims, b.name))
         if x.shape.ndims is None:
             return [(dt, _ts.unknown_shape())]
-        if x.shape.ndims < 2:
-            raise op_fail(op, "Shape must be at least rank 2 but is rank %d for value %s"
-                          % (x.shape.ndims, x.name))
+        min_rank = 3 if op.attrs["data_format"] == "NCHW" else 2
+        if x.shape.ndims < min_rank:
+            raise op_fail(op, "Shape must be at least rank %d but is rank %d for value %s"
+                          % (min_rank, x.shape.ndims, x.name))
         axis = _bias_axis(x.shape.ndims, op.attrs["data_format"])
         dims = x.shape.as_list()
         bc = b.shape.as_list()[0] if b.shape.ndims else None
@@ -437,11 +437,11 @@ def bias_add(value, bias, data_format=None, name=None):
     """Adds `bias` to `value` along its channel axis (op type `BiasAdd`).
 
     Unlike `value + bias`, the bias must be 1-D and match the channel axis exactly: the
-    last axis (NHWC / N...C), or for NCHW the third axis from the end (rank > 2).
+    last axis (NHWC / N...C), or axis 1 for NCHW / NC... (rank >= 3).
 
     Args:
-      value: a tensor of rank >= 2: [batch, ..., channels] (NHWC) or
-        [batch, channels, height, width] (NCHW).
+      value: [batch, ..., channels] (NHWC, rank >= 2) or [batch, channels, ...]
+        (NCHW, rank >= 3).
       bias: [channels], the dtype of `value`.
       data_format: "NHWC" (default) or "NCHW".
       name: op name (default "BiasAdd").
@@ -450,7 +450,7 @@ def bias_add(value, bias, data_format=None, name=None):
       A tensor of `value`'s shape and dtype.
 
     Raises:
-      ValueError: if `bias` is not 1-D, `value` has rank < 2, or the lengths differ.
+      ValueError: if `bias` is not 1-D, `value`'s rank is too small, or the lengths differ.
       TypeError: if the dtypes differ.
     """
     fmt = normalize_data_format(data_format)
