@@ -308,6 +308,9 @@ class AddN(Op):
     def compute(self, op, *xs):
         out = np.array(xs[0], copy=True)
         for x in xs[1:]:
+            if x.shape != out.shape:
+                raise ValueError("Inputs to operation AddN must have the same size and shape. "
+                                 "Input 0: %s != input: %s" % (list(out.shape), list(x.shape)))
             out += x
         return out
 

@@ -87,6 +87,9 @@ def test_add_n_errors():
         mg.add_n([_ph([2], mg.float32), _ph([2], mg.float64)])
     with pytest.raises(ValueError, match="non-empty"):
         mg.add_n([])
+    a, b = _ph([None]), _ph([None])
+    with pytest.raises(mg.errors.InvalidArgumentError, match="same size and shape"):
+        evaluate(mg.add_n([a, b]), {a: [1.0, 2.0], b: [1.0]})
 
 
 # -- elementwise binary arithmetic ---------------------------------------------------------------
