@@ -160,6 +160,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 
 # -- tensordot ------------------------------------------------------------------------------------
 def _tensordot_axes(a, b, axes):
+    if isinstance(axes, np.ndarray):
+        axes = axes.tolist()
     if isinstance(axes, (int, np.integer)):
         if axes < 0:
             raise ValueError("'axes' must be at least 0, got %d." % axes)

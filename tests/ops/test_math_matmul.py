@@ -169,6 +169,12 @@ def test_tensordot_partially_known_shapes():
     np.testing.assert_allclose(evaluate(t, {pa: a}), np.einsum("ijk,kl->ijl", a, b))
 
 
+def test_tensordot_numpy_axes():
+    a, b = rng(1).randn(2, 3), rng(2).randn(3, 4)
+    t = mg.tensordot(mg.constant(a), mg.constant(b), np.array([[1], [0]]))
+    np.testing.assert_allclose(evaluate(t), _naive_matmul(a, b))
+
+
 def test_tensordot_errors():
     a, b = mg.ones([2, 3]), mg.ones([4, 2])
     with pytest.raises(ValueError, match=r"size 3 .* size 4"):
