@@ -25,14 +25,16 @@ _GRADIENT_FILL = "#f6efff"
 
 _OP_STYLES = {
     "placeholder": dict(shape="invhouse", style="filled", fillcolor="#cfe3ff", color="#3b6fb6"),
-    "variable": dict(shape="cylinder", style="filled", fillcolor="#ffe08a", color="#a07800"),
+    "variable": dict(shape="cylinder", style="filled", fillcolor="#ffe08a", color="#a07800",
+                     margin="0.14,0.12"),
     "constant": dict(shape="box", style="filled", fillcolor="#eeeeee", color="#999999",
                      fontsize="9"),
     "gradient": dict(shape="box", style="rounded,filled", fillcolor="#ead9ff", color="#7b52ab"),
     "op": dict(shape="box", style="rounded,filled", fillcolor="white", color="#444444"),
     "box": dict(shape="box3d", style="filled", fillcolor="#dcefdc", color="#3e7d3e"),
     "gradient_box": dict(shape="box3d", style="filled", fillcolor="#ead9ff", color="#7b52ab"),
-    "variable_box": dict(shape="cylinder", style="filled", fillcolor="#ffe08a", color="#a07800"),
+    "variable_box": dict(shape="cylinder", style="filled", fillcolor="#ffe08a", color="#a07800",
+                         margin="0.14,0.12"),
     "feed": dict(shape="invhouse", style="filled,dashed", fillcolor="#cfe3ff", color="#3b6fb6"),
 }
 
@@ -64,10 +66,13 @@ def _op_kind(op):
 
 
 def _html(title, *lines):
-    out = "<b>%s</b>" % html.escape(title)
-    for line in lines:
-        out += '<br/><font point-size="9">%s</font>' % html.escape(line)
-    return "<%s>" % out
+    # A table, not <br/>: with plain line breaks Graphviz draws the title's underscores
+    # over the next line.
+    rows = ["<tr><td><b>%s</b></td></tr>" % html.escape(title)]
+    rows += ['<tr><td><font point-size="9">%s</font></td></tr>' % html.escape(line)
+             for line in lines]
+    return '<<table border="0" cellborder="0" cellspacing="0" cellpadding="1">%s</table>>' \
+        % "".join(rows)
 
 
 def _params_text(n):
@@ -83,7 +88,9 @@ def _op_node(op, kind):
     elif kind == "constant":
         value = op.attrs.get("value")
         if getattr(value, "size", None) == 1:
-            lines.append("= %s" % value.reshape(())[()])
+            # Brackets keep a one-element vector (a reduction axis) apart from a scalar.
+            item = value.reshape(())[()]
+            lines.append("= %s" % ("[" * value.ndim + str(item) + "]" * value.ndim))
     return _html(short, *lines), dict(_OP_STYLES[kind], tooltip=op.name)
 
 
@@ -101,6 +108,10 @@ def _box_node(node):
     else:
         kind = "gradient_box" if all(_view.is_gradient_op(op) for op in ops) else "box"
         lines = ["%d ops" % len(ops) + (" · " + _params_text(params) if params else "")]
+        types = list(dict.fromkeys(op.type for op in ops))
+        if len(types) <= 3:
+            # A small box says what it computes ("DepthwiseConv2dNative, Conv2D").
+            lines.append(", ".join(types))
     return _html(title, *lines), dict(_OP_STYLES[kind], tooltip="%s (%d ops)" % (path, len(ops)))
 
 
@@ -177,15 +188,22 @@ def to_dot(graph_or_fetches=None, feeds=None, collapse_depth=None, gradients="sh
                 emit(c, child)
 
     emit(dot, ())
+    folded = {n.id for n in view.nodes.values()
+              if n.kind == "box" and all(_view.is_gradient_op(op) for op in n.ops)}
     for e in view.edges:
         if e.control:
             dot.edge(e.src, e.dst, style="dashed", color="#999999", arrowhead="odot",
                      tooltip="control dependency")
-        else:
-            text = tensor_label(e.tensors)
-            attrs = {"label": text} if show_shapes else {}
-            dot.edge(e.src, e.dst, tooltip=", ".join(t.name for t in e.tensors) + ": " + text,
-                     **attrs)
+            continue
+        text = tensor_label(e.tensors)
+        attrs = {"tooltip": ", ".join(t.name for t in e.tensors) + ": " + text}
+        if e.src in folded or e.dst in folded:
+            # Backprop reads many forward tensors; thin unlabelled edges keep the forward
+            # pass readable (the tooltip still names each tensor and its shape).
+            attrs.update(color="#c4b2dd", arrowsize="0.4")
+        elif show_shapes:
+            attrs["label"] = text
+        dot.edge(e.src, e.dst, **attrs)
     return dot
 
 

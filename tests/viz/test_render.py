@@ -39,7 +39,7 @@ def test_render_fetches_with_options(small_graph, dot_program, svg_reader, tmp_p
     path = mg.viz.render(small_graph["y"], tmp_path / "y.svg", rankdir="LR", collapse_depth=0)
     svg = svg_reader(path)
     assert set(svg["node"]) == {"x", "[scope] layer"}
-    assert svg["node"]["[scope] layer"]["texts"] == ["layer", "2 ops"]
+    assert svg["node"]["[scope] layer"]["texts"] == ["layer", "2 ops", "Const, Add"]
 
 
 @pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG\r\n\x1a\n"), ("pdf", b"%PDF-"),

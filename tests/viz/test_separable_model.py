@@ -25,7 +25,8 @@ def test_layers_are_clusters_and_variables_are_labelled_with_shape_and_params(
         "depthwise_kernel", "VariableV2", "(3, 3, 3, 1) · 27 params"]
     assert svg["node"]["[scope] sep2/pointwise_kernel"]["texts"] == [
         "pointwise_kernel", "VariableV2", "(1, 1, 8, 16) · 128 params"]
-    assert svg["node"]["[scope] sep1/separable_conv2d"]["texts"] == ["separable_conv2d", "2 ops"]
+    assert svg["node"]["[scope] sep1/separable_conv2d"]["texts"] == [
+        "separable_conv2d", "2 ops", "DepthwiseConv2dNative, Conv2D"]
     edge = svg["edge"]["sep1/Relu->[scope] sep2/separable_conv2d"]
     assert edge["texts"] == ["(?, 16, 16, 8) float32"]
 

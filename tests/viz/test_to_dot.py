@@ -70,14 +70,15 @@ def test_collapse_depth_folds_deeper_scopes_into_boxes(nested_graph, layout):
     lay = layout(mg.viz.to_dot(collapse_depth=0))
     assert set(lay.nodes) == {"x", "[scope] outer", "out"}
     assert not lay.clusters
-    assert lay.label("[scope] outer") == ["outer", "4", "ops"]
+    # A box names its op count and, when there are at most three, the op types.
+    assert lay.label("[scope] outer") == ["outer", "4", "ops", "Identity"]
     assert lay.edges[("x", "[scope] outer")][0]["label"] == "(2, 2) float32"
     assert ("[scope] outer", "out") in lay.edges
 
     lay = layout(mg.viz.to_dot(collapse_depth=1))
     assert set(lay.nodes) == {"x", "outer/a", "[scope] outer/inner", "out"}
     assert lay.cluster_of("[scope] outer/inner") == "cluster_outer"
-    assert lay.label("[scope] outer/inner") == ["inner", "3", "ops"]
+    assert lay.label("[scope] outer/inner") == ["inner", "3", "ops", "Identity"]
 
     lay = layout(mg.viz.to_dot(collapse_depth=3))
     assert "outer/inner/deep/d" in lay.nodes
@@ -94,8 +95,13 @@ def test_gradients_show_collapse_hide(small_graph, layout):
 
     collapsed = layout(mg.viz.to_dot(gradients="collapse"))
     assert not grad_ops & set(collapsed.nodes)
-    assert collapsed.label("[scope] gradients") == ["gradients", "3", "ops"]
-    assert collapsed.edges[("out/z", "[scope] gradients")][0]["label"] == "(?, 3) float32"
+    assert collapsed.label("[scope] gradients") == ["gradients", "3", "ops", "Shape,", "Const,",
+                                                    "Fill"]
+    # Edges into the folded backward pass are thin and unlabelled, so the forward pass
+    # stays readable; the tooltip keeps the tensor and its shape.
+    (edge,) = collapsed.edges[("out/z", "[scope] gradients")]
+    assert edge.get("label", "") == "" and edge["tooltip"] == "out/z:0: (?, 3) float32"
+    assert edge["color"] != collapsed.edges[("x", "out/z")][0].get("color")
 
     hidden = layout(mg.viz.to_dot(gradients="hide"))
     assert not any(n.startswith(("gradients", "[scope] gradients")) for n in hidden.nodes)
