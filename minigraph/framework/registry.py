@@ -36,7 +36,9 @@ the gradient walker know nothing about particular ops; they only use this contra
   graph-construction time (constants, shapes that are fully defined), else None. Shape
   inference uses it (`reshape(x, [2, -1])`).
 
-Flags: `requires_feed` (a placeholder: a session refuses a plan that needs it unfed),
+Flags: `read_at_use` (a one-output, needs_context op whose output is a reference to
+state, like a variable: the session reads it afresh wherever it is consumed instead of
+once per run, so reads ordered after an assign see the new value), `requires_feed` (a placeholder: a session refuses a plan that needs it unfed),
 `stateful` (never folded or deduplicated: variables, random ops, assignments),
 `aliases_input` (compute may return an input array, or a view of it, unchanged; the
 session then copies fetched results so users never alias graph state).
@@ -56,6 +58,7 @@ class Op:
     aliases_input = False
     not_differentiable = False
     requires_feed = False
+    read_at_use = False
     gradient = None
 
     def __init_subclass__(cls, **kwargs):

@@ -187,7 +187,19 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
 
     # Fold ops whose value is known at graph-construction time (constants).
     steps = []
+    run_for_effect = set(target_ops)
     for op in order:
+        run_for_effect.update(op._control_inputs)
+    for op in order:
+        if op._op_def.read_at_use and not op._control_inputs and op._outputs[0] not in fed:
+            # A reference to state (a variable): read where each consumer runs, so a read
+            # placed after an assign (by control dependencies) sees the new value, as in TF1.
+            rname, kname = "r%d" % len(env), "rk%d" % len(env)
+            env[rname], env[kname] = op, op._op_def.compute
+            names[op._outputs[0]] = "%s(ctx, %s)" % (kname, rname)
+            if op in run_for_effect:
+                steps.append(op)  # a control input or target: read once, for the check
+            continue
         if (len(op._outputs) == 1 and not op._op_def.stateful and not op._control_inputs
                 and op._outputs[0] not in fed):
             with np.errstate(all="ignore"):
@@ -207,6 +219,10 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
     keep = set(fetch_tensors)
 
     for si, op in enumerate(steps):
+        if op._op_def.read_at_use and op._outputs[0] in names:
+            lines.append("_at = %d" % si)
+            lines.append(names[op._outputs[0]])
+            continue
         opname, kname = "op%d" % si, "k%d" % si
         env[opname] = op
         env[kname] = op._op_def.compute

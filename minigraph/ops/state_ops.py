@@ -32,6 +32,8 @@ class VariableV2(Op):
 
     needs_context = True
     stateful = True
+    # TF1 ref semantics: each consumer (w/read, an update op) reads the current value.
+    read_at_use = True
 
     def infer(self, op):
         return [(op.attrs["dtype"], op.attrs["shape"])]

@@ -213,3 +213,18 @@ def test_two_sessions_share_graph_not_state():
     a = mg.constant(1.0) + 1.0
     s1, s2 = mg.Session(), mg.Session()
     assert s1.run(a) == s2.run(a) == 2.0
+
+
+def test_variable_read_after_assign_sees_new_value_like_tf1():
+    w = mg.Variable(1.0, name="w")
+    inc = mg.assign_add(w, 5.0)
+    before = w + 0.0  # no ordering: may run before or after; not asserted
+    with mg.control_dependencies([inc]):
+        after_read = w.read_value()
+        after_identity = mg.identity(w)
+    with mg.Session() as sess:
+        sess.run(mg.global_variables_initializer())
+        out = sess.run([after_read, after_identity])
+        assert out == [6.0, 6.0]
+        assert sess.run(w) == 6.0
+        del before
