@@ -228,3 +228,29 @@ def test_variable_read_after_assign_sees_new_value_like_tf1():
         assert out == [6.0, 6.0]
         assert sess.run(w) == 6.0
         del before
+
+
+def test_concurrent_runs_on_one_session_are_independent():
+    import threading
+    x = mg.placeholder(mg.float32, [None], name="x")
+    y = mg.reduce_sum(x * 2.0 + 1.0)
+    sess = mg.Session()
+    errors_seen, results = [], {}
+
+    def worker(k):
+        try:
+            for i in range(200):
+                v = np.full(k + 1, float(i), np.float32)
+                out = sess.run(y, {x: v})
+                if out != (k + 1) * (2.0 * i + 1.0):
+                    errors_seen.append((k, i, out))
+            results[k] = True
+        except Exception as e:  # pragma: no cover - reported below
+            errors_seen.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors_seen == [] and len(results) == 4
