@@ -575,7 +575,7 @@ class Layer:
         if not self._inbound_nodes:
             raise AttributeError('The layer "%s" has never been called and thus has no defined '
                                  '%s.' % (self._name, what))
-        shapes = {str(getattr(n, attr)) for n in self._inbound_nodes}
+        shapes = {str(n.get(attr)) for n in self._inbound_nodes}
         if len(shapes) != 1:
             raise AttributeError('The layer "%s" has multiple inbound nodes, with different %ss '
                                  '(%s). Hence the notion of "%s" is ill-defined for the layer. '
@@ -905,6 +905,9 @@ class Layer:
         Raises:
           ValueError: if `call` returns None, or the inputs do not satisfy `input_spec`.
         """
+        if "_inbound_nodes" not in self.__dict__:
+            raise RuntimeError("%s.__init__ must call `super().__init__()` before the layer is "
+                               "called." % type(self).__name__)
         scope = kwargs.pop("scope", None)
         graph = _graph.get_graph_from_inputs(
             [x for x in _flatten(inputs) if isinstance(x, _graph.Tensor)])

@@ -821,3 +821,17 @@ def test_deepcopy_of_an_unbuilt_layer_builds_its_own_variables():
     clone(ph())
     assert layer.weights == [] and not layer.built
     assert [v.name for v in clone.weights] == ["dense/kernel:0", "dense/bias:0"]
+
+
+# -- docs/layer_api.md: every example runs ----------------------------------------------------------
+def _doc_examples():
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "layer_api.md").read_text()
+    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize("index", range(len(_doc_examples())))
+def test_doc_example_runs(index):
+    code = _doc_examples()[index]
+    exec(compile(code, "docs/layer_api.md example %d" % index, "exec"), {})
