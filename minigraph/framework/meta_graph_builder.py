@@ -10,6 +10,8 @@ from minigraph.framework import graph_codec as _codec
 from minigraph.framework import registry as _registry
 
 MAX_NODES = 1000000
+# Inputs (data and control) of one node; checking duplicates costs its square.
+MAX_INPUTS = 4096
 # Any static output shape may hold at most this many elements; larger ones could make
 # shape inference allocate without bound.
 MAX_STATIC_ELEMENTS = 2**28
@@ -87,7 +89,11 @@ class Builder:
             raise ValueError("%s: unknown op type '%s'; only op types registered in minigraph "
                              "can be imported" % (where, op_type))
         inputs, controls = [], []
-        for text in _codec.check_type(node.get("input", []), list, where, "\"input\""):
+        texts = _codec.check_type(node.get("input", []), list, where, "\"input\"")
+        if len(texts) > MAX_INPUTS:
+            raise ValueError("%s has %d inputs, more than the %d a node may have"
+                             % (where, len(texts), MAX_INPUTS))
+        for text in texts:
             index, op_name = _parse_input(text, where)
             if index is None:
                 controls.append(op_name)

@@ -58,7 +58,8 @@ def _bbox(g):
     if shape is not None:
         nums = [float(v) for v in re.split(r"[ ,]+", shape.get("points").strip())]
     else:
-        nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", g.find(".//" + _SVG + "path").get("d"))]
+        path = g.find(".//" + _SVG + "path").get("d")
+        nums = [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", path)]
     xs, ys = nums[0::2], nums[1::2]
     return min(xs), min(ys), max(xs), max(ys)
 

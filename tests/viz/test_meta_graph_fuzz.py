@@ -191,6 +191,9 @@ HOSTILE = {
     "nesting too deep": (
         lambda d: _node(d, "y")["attr"].update(extra=_nested(40)),
         "nests more than 32 deep"),
+    "too many inputs": (
+        lambda d: _node(d, "after")["input"].extend(["^x"] * 5000),
+        "has 5001 inputs, more than the 4096 a node may have"),
     "duplicate node": (
         lambda d: d["graph_def"]["node"].append(copy.deepcopy(_node(d, "y"))),
         "a node named 'y' is defined twice"),
