@@ -823,6 +823,20 @@ def test_deepcopy_of_an_unbuilt_layer_builds_its_own_variables():
     assert [v.name for v in clone.weights] == ["dense/kernel:0", "dense/bias:0"]
 
 
+def test_eager_mode_is_not_available_yet():
+    assert mg.executing_eagerly() is False
+    with pytest.raises(NotImplementedError, match="eager execution"):
+        mg.enable_eager_execution()
+
+
+def test_forgetting_super_init_is_a_runtime_error():
+    class NoInit(mg.layers.Layer):
+        def __init__(self):
+            pass
+    with pytest.raises(RuntimeError, match=r"must call `super\(\).__init__\(\)`"):
+        NoInit()(ph())
+
+
 # -- docs/layer_api.md: every example runs ----------------------------------------------------------
 def _doc_examples():
     import pathlib
