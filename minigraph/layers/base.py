@@ -861,7 +861,7 @@ class Layer:
         if isinstance(inputs, (list, tuple)) and any(_is_tensor_like(x) for x in
                                                      _flatten(inputs)):
             return _map(lambda x: x if isinstance(x, _graph.Tensor)
-                        else _graph.convert_to_tensor(x), list(inputs))
+                        else _graph.convert_to_tensor(x), inputs)
         if isinstance(inputs, _graph.Tensor):
             return inputs
         if isinstance(inputs, _graph.Operation):

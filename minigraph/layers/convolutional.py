@@ -182,11 +182,9 @@ class _Conv2DBase(Layer):
     def __init__(self, filters, kernel_size, strides, padding, data_format, dilation_rate,
                  activation, use_bias, bias_initializer, bias_regularizer,
                  activity_regularizer, bias_constraint, trainable, name, **kwargs):
-        super().__init__(trainable=trainable, name=name,
-                         activity_regularizer=_regularizer(activity_regularizer,
-                                                           "activity_regularizer", name),
-                         **kwargs)
+        super().__init__(trainable=trainable, name=name, **kwargs)
         n = self.name
+        self.activity_regularizer = _regularizer(activity_regularizer, "activity_regularizer", n)
         self.rank = 2
         self.filters = _positive_int(filters, "filters", n)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", n)

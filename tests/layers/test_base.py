@@ -590,6 +590,11 @@ def test_multi_input_layer_nodes():
             return a + b
     layer = Add2()
     a, b = ph(name="a"), ph(name="b")
+    seen = []
+    layer.call = lambda inputs: seen.append(inputs) or Add2.call(layer, inputs)
+    layer((a, np.ones((1, 3), np.float32)))
+    assert isinstance(seen[0], tuple) and seen[0][0] is a  # structure kept, numpy converted
+    layer = Add2()
     y = layer([a, b])
     assert layer.input == [a, b] and layer.output is y
     assert layer.input_shape == [(None, 3), (None, 3)]

@@ -401,6 +401,8 @@ def test_layer_object_called_twice_shares_weights():
     (dict(depthwise_initializer="nope"), ValueError, "`depthwise_initializer` 'nope'"),
     (dict(pointwise_regularizer=5), ValueError, "`pointwise_regularizer`"),
     (dict(bias_constraint="nope"), ValueError, "`bias_constraint`"),
+    (dict(activity_regularizer=3), ValueError,
+     "Bad `activity_regularizer` for layer separable_conv2d_1"),
     (dict(foo=1), TypeError, "Keyword argument not understood: 'foo'"),
 ])
 def test_constructor_errors(kwargs, error, message):
