@@ -754,7 +754,7 @@ def test_updates_run_in_a_session():
         np.testing.assert_array_equal(sess.run(layer.total), np.zeros(3))
 
 
-# -- InputSpec ---------------------------------------------------------------------------------------
+# -- InputSpec ---------------------------------------------------------------------------------
 def spec_layer(**spec):
     layer = mg.layers.Layer(name="checked")
     layer.input_spec = mg.layers.InputSpec(**spec)
@@ -803,7 +803,7 @@ def test_input_spec_repr_config_and_axis_check():
         mg.layers.InputSpec(ndim=4, axes={4: 1})
 
 
-# -- __deepcopy__ --------------------------------------------------------------------------------------
+# -- __deepcopy__ ------------------------------------------------------------------------------
 def test_deepcopy_of_a_built_layer_shares_graph_objects():
     reg = mg.regularizers.l2(0.1)
     layer, x, y = called_dense(kernel_regularizer=reg)
@@ -842,7 +842,7 @@ def test_forgetting_super_init_is_a_runtime_error():
         NoInit()(ph())
 
 
-# -- docs/layer_api.md: every example runs ----------------------------------------------------------
+# -- docs/layer_api.md: every example runs -----------------------------------------------------
 def _doc_examples():
     import pathlib
     import re

@@ -73,7 +73,7 @@ def check_against_numpy(layer_kwargs, x_shape=(2, 7, 6, 3), **ref_kwargs):
     return layer, out
 
 
-# -- variables --------------------------------------------------------------------------------------
+# -- variables ---------------------------------------------------------------------------------
 def test_variables_names_and_shapes():
     layer = L(5, (3, 2), depth_multiplier=2)
     layer(mg.placeholder(mg.float32, [None, 8, 8, 3]))
@@ -149,7 +149,7 @@ def test_initializer_from_enclosing_scope():
     np.testing.assert_array_equal(b, np.zeros(2))  # bias keeps its own zeros default
 
 
-# -- values: every geometry argument ----------------------------------------------------------------
+# -- values: every geometry argument -----------------------------------------------------------
 @pytest.mark.parametrize("kwargs", [
     dict(filters=4, kernel_size=3),
     dict(filters=4, kernel_size=3, padding="same"),
@@ -232,7 +232,7 @@ def test_gradients_reach_every_variable():
     assert [g.shape.as_list() for g in grads[1:]] == [v.shape.as_list() for v in layer.weights]
 
 
-# -- shapes: compute_output_shape -----------------------------------------------------------------------
+# -- shapes: compute_output_shape --------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, in_shape, out_shape", [
     (dict(), [None, 8, 8, 3], [None, 6, 6, 4]),
     (dict(padding="same", strides=2), [2, 7, 8, 3], [2, 4, 4, 4]),
@@ -267,7 +267,7 @@ def test_compute_output_shape_errors():
         layer.compute_output_shape([None, 8, 8, 5])
 
 
-# -- regularizers, constraints, trainable -----------------------------------------------------------
+# -- regularizers, constraints, trainable ------------------------------------------------------
 def test_regularizers_add_losses():
     layer = L(3, 2, depthwise_regularizer=mg.regularizers.l2(0.1),
               pointwise_regularizer=mg.regularizers.l1(0.2),
@@ -335,7 +335,7 @@ def test_trainable_false():
     assert mg.trainable_variables() == [] and len(mg.global_variables()) == 3
 
 
-# -- reuse ------------------------------------------------------------------------------------------
+# -- reuse -------------------------------------------------------------------------------------
 def test_reuse_by_name():
     x = mg.placeholder(mg.float32, [None, 8, 8, 3])
     y1 = mg.layers.separable_conv2d(x, 4, 3, name="sep")
@@ -379,8 +379,9 @@ def test_layer_object_called_twice_shares_weights():
 
 # -- argument errors -------------------------------------------------------------------------------
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(kernel_size=(3, 3, 3)), ValueError, r"`kernel_size` argument of layer \S+ must be an "
-                                              r"int or a tuple of 2 integers. Received: \(3, 3, 3\)"),
+    (dict(kernel_size=(3, 3, 3)), ValueError,
+     r"`kernel_size` argument of layer \S+ must be an int or a tuple of 2 integers. "
+     r"Received: \(3, 3, 3\)"),
     (dict(kernel_size="a"), ValueError, "`kernel_size`.*Received: 'a'"),
     (dict(kernel_size=3.5), ValueError, "`kernel_size`.*Received: 3.5"),
     (dict(kernel_size=(3, 0)), ValueError, "`kernel_size`.*>= 1"),
