@@ -24,8 +24,11 @@ MAX_DIM = 2**40           # any one static dimension
 MAX_NAME_CHARS = 1024     # op, attr and collection names
 MAX_INT = 2**63           # integers are int64, as in TF
 
-_DTYPE_NAMES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
-                "uint16", "bool")
+# Arrays hold raw bytes, so only fixed-size element types; "string" tensors (variable names
+# reported by report_uninitialized_variables) appear only as dtypes, never as array data.
+_ARRAY_DTYPE_NAMES = ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
+                      "uint8", "uint16", "bool")
+_DTYPE_NAMES = _ARRAY_DTYPE_NAMES + ("string",)
 
 
 class ExportError(ValueError):
@@ -42,11 +45,10 @@ def encode_shape(shape):
 def encode_array(arr, where):
     """A NumPy array (or scalar) as {"dtype", "shape", "data": base64 of little-endian bytes}."""
     a = np.asarray(arr)
-    try:
-        dtype = _dtypes.as_dtype(a.dtype)
-    except TypeError:
+    if a.dtype.name not in _ARRAY_DTYPE_NAMES:
         raise ExportError("%s holds a NumPy array of dtype %s, which a meta graph cannot hold "
-                          "(supported: %s)" % (where, a.dtype, ", ".join(_DTYPE_NAMES)))
+                          "(supported: %s)" % (where, a.dtype, ", ".join(_ARRAY_DTYPE_NAMES)))
+    dtype = _dtypes.as_dtype(a.dtype)
     data = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<")).tobytes()
     out = {"dtype": dtype.name, "shape": list(a.shape),
            "data": base64.b64encode(data).decode("ascii")}
@@ -172,10 +174,10 @@ def _short(value):
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def decode_dtype(value, where):
-    if value not in _DTYPE_NAMES:
+def decode_dtype(value, where, names=_DTYPE_NAMES):
+    if value not in names:
         raise ValueError("%s: unknown dtype %s (expected one of %s)"
-                         % (where, _short(value), ", ".join(_DTYPE_NAMES)))
+                         % (where, _short(value), ", ".join(names)))
     return _dtypes.as_dtype(value)
 
 
@@ -207,7 +209,7 @@ def decode_array(value, where):
     if extra or not {"dtype", "shape", "data"} <= set(value):
         raise ValueError("%s: an array needs exactly the keys dtype, shape, data (and optional "
                          "scalar), got %s" % (where, sorted(value)))
-    dtype = decode_dtype(value["dtype"], where)
+    dtype = decode_dtype(value["dtype"], where, _ARRAY_DTYPE_NAMES)
     shape = decode_dims(value["shape"], where, allow_unknown=False)
     data = check_type(value["data"], str, where, "array data")
     np_dtype = np.dtype(dtype.as_numpy_dtype).newbyteorder("<")

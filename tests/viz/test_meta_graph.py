@@ -264,3 +264,21 @@ def test_usage_errors():
         meta_graph.import_scoped_meta_graph(doc, g)
     with pytest.raises(ValueError, match="'bad scope!' is not a valid scope name"):
         mg.train.import_meta_graph(doc, import_scope="bad scope!")
+
+
+def test_string_tensors_round_trip_but_object_arrays_are_refused():
+    mg.Variable([1.0], name="v")
+    report = mg.report_uninitialized_variables()
+    assert report.dtype == mg.string
+    doc = mg.train.export_meta_graph()
+    g = mg.Graph()
+    with g.as_default():
+        mg.train.import_meta_graph(doc)
+        with mg.Session() as sess:
+            assert [bytes(n) if not isinstance(n, str) else n.encode()
+                    for n in sess.run(report.name)] == [b"v"]
+    from minigraph.framework.registry import make_op
+    make_op("NoOp", [], {"names": np.array(["a"], dtype=object)}, name="strings")
+    with pytest.raises(ValueError, match="attr 'names' holds a NumPy array of dtype object, "
+                                         "which a meta graph cannot hold"):
+        mg.train.export_meta_graph()
