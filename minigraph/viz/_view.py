@@ -14,7 +14,7 @@ from minigraph.framework.session import needed_ops
 
 # `mg.gradients` opens the scope "gradients", made unique as "gradients_1", ... when it is
 # called again in the same graph.
-_GRADIENT_SCOPE = re.compile(r"^gradients(_\d+)?$")
+GRADIENT_SCOPE = re.compile(r"^gradients(_\d+)?$")
 
 VARIABLE_TYPES = frozenset({"VariableV2", "Variable", "VarHandleOp"})
 PLACEHOLDER_TYPES = frozenset({"Placeholder", "PlaceholderWithDefault"})
@@ -25,7 +25,7 @@ GRADIENT_MODES = ("show", "collapse", "hide")
 def is_gradient_op(op):
     """True for ops built by `mg.gradients` (under a top-level `gradients*/` scope)."""
     head, sep, _ = op.name.partition("/")
-    return bool(sep) and _GRADIENT_SCOPE.match(head) is not None
+    return bool(sep) and GRADIENT_SCOPE.match(head) is not None
 
 
 def parameter_count(op):

@@ -20,7 +20,7 @@ INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: `sudo apt-get install graphviz
 
 _FONT = "Helvetica"
 # Clusters get lighter the deeper they nest, so a layer inside a layer still reads.
-_CLUSTER_FILLS = ("#f4f6fb", "#e9eef8", "#f4f6fb", "#e9eef8")
+_CLUSTER_FILLS = ("#f4f6fb", "#e9eef8")
 _GRADIENT_FILL = "#f6efff"
 
 _OP_STYLES = {
@@ -180,7 +180,7 @@ def to_dot(graph_or_fetches=None, feeds=None, collapse_depth=None, gradients="sh
             sub.node(node.id, label=label, **attrs)
         for child in children.get(path, ()):
             scope = "/".join(child)
-            fill = (_GRADIENT_FILL if _view._GRADIENT_SCOPE.match(child[0])
+            fill = (_GRADIENT_FILL if _view.GRADIENT_SCOPE.match(child[0])
                     else _CLUSTER_FILLS[(len(child) - 1) % len(_CLUSTER_FILLS)])
             with sub.subgraph(name="cluster_" + scope) as c:
                 c.attr(label=child[-1], tooltip=scope, style="rounded,filled", fillcolor=fill,

@@ -84,6 +84,9 @@ def test_analyses_of_the_model(sepconv_model):
         "sep1/Relu", "sep2/separable_conv2d/depthwise", "sep2/separable_conv2d",
         "sep2/BiasAdd", "sep2/Relu", "logits/Mean", "logits/MatMul",
         "SparseSoftmaxCrossEntropyWithLogits/SparseSoftmaxCrossEntropyWithLogits", "loss"]
+    # A variable is a fetch like any tensor: reading it needs only its op.
+    kernel = [v for v in mg.trainable_variables() if v.name == "sep1/depthwise_kernel:0"]
+    assert list(mg.viz.to_networkx(kernel).nodes) == ["sep1/depthwise_kernel"]
     g = mg.viz.to_networkx()
     assert g.nodes["sep2/depthwise_kernel"]["params"] == 72
     assert g.nodes["sep2/separable_conv2d"]["output_shapes"] == [[None, 16, 16, 16]]
