@@ -25,6 +25,8 @@ import numpy as np
 from minigraph.ops.kernels import _alloc
 from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange
 
+_BLOCK = 8
+
 
 @jit
 def _axpy(out, x, w):
@@ -35,9 +37,67 @@ def _axpy(out, x, w):
 
 
 @jit
-def _axpy_acc(acc, x, dy):
+def _axpy3(out, x0, w0, x1, w1, x2, w2):
+    # Three taps per pass: a third of the loads and stores of `out`. Adding the taps one
+    # after another keeps the rounding of three separate `_axpy` calls.
+    for k in range(out.shape[0]):
+        acc = out[k]
+        acc += x0[k] * w0[k]
+        acc += x1[k] * w1[k]
+        acc += x2[k] * w2[k]
+        out[k] = acc
+
+
+@jit
+def _mul_acc(acc, x, dy):
     for k in range(acc.shape[0]):
-        acc[k] += np.float64(x[k]) * np.float64(dy[k])
+        acc[k] += x[k] * dy[k]
+
+
+@jit
+def _flush(parts, blk):
+    # Adds a block of float32 sums into the float64 partials, and clears the block.
+    for k in range(parts.shape[0]):
+        parts[k] += blk[k]
+        blk[k] = 0
+
+
+@jit
+def _row_taps(o, x2, ihs, ft, taps, n_taps, shifts, c, ow_n, w):
+    # Adds taps[:n_taps] (indices into ft / shifts) of one output row, the g-th reading
+    # input row x2[ihs[g]]: o[ow*C + k] += x2[ihs[g], (ow + shift)*C + k] * ft[t, ow*C + k]
+    # wherever the input column is in range.
+    g = 0
+    while g + 3 <= n_taps:
+        t0, t1, t2 = taps[g], taps[g + 1], taps[g + 2]
+        s0, s1, s2 = shifts[t0], shifts[t1], shifts[t2]
+        lo = max(0, -s0, -s1, -s2)
+        hi = min(ow_n, w - s0, w - s1, w - s2)
+        if hi - lo < 4:
+            break
+        a, b = lo * c, hi * c
+        _axpy3(o[a:b], x2[ihs[g], (lo + s0) * c:(hi + s0) * c], ft[t0, a:b],
+               x2[ihs[g + 1], (lo + s1) * c:(hi + s1) * c], ft[t1, a:b],
+               x2[ihs[g + 2], (lo + s2) * c:(hi + s2) * c], ft[t2, a:b])
+        # The columns where not all three taps are in range, tap by tap.
+        for q in range(3):
+            t = taps[g + q]
+            sh = shifts[t]
+            l0 = max(0, -sh)
+            h0 = min(ow_n, w - sh)
+            if l0 < lo:
+                _axpy(o[l0 * c:lo * c], x2[ihs[g + q], (l0 + sh) * c:(lo + sh) * c], ft[t, l0 * c:lo * c])
+            if hi < h0:
+                _axpy(o[hi * c:h0 * c], x2[ihs[g + q], (hi + sh) * c:(h0 + sh) * c], ft[t, hi * c:h0 * c])
+        g += 3
+    while g < n_taps:
+        t = taps[g]
+        sh = shifts[t]
+        lo = max(0, -sh)
+        hi = min(ow_n, w - sh)
+        if lo < hi:
+            _axpy(o[lo * c:hi * c], x2[ihs[g], (lo + sh) * c:(hi + sh) * c], ft[t, lo * c:hi * c])
+        g += 1
 
 
 @jit_parallel
@@ -46,6 +106,7 @@ def _rows_forward(x, ft, sh, row_off, col_off, out):
     # times ft[t] (tap t's [C] weights tiled along the row); column stride 1.
     n_img, h, w, c = x.shape
     oh_n, ow_n = out.shape[1], out.shape[2]
+    n_taps = ft.shape[0]
     xf = x.reshape(n_img, h, w * c)
     of = out.reshape(n_img, oh_n, ow_n * c)
     for r in prange(n_img * oh_n):
@@ -53,34 +114,39 @@ def _rows_forward(x, ft, sh, row_off, col_off, out):
         oh = r - n * oh_n
         o = of[n, oh]
         o[:] = 0
-        for t in range(ft.shape[0]):
+        taps = np.empty(n_taps, dtype=np.int64)
+        ihs = np.empty(n_taps, dtype=np.int64)
+        valid = 0
+        for t in range(n_taps):
             ih = oh * sh + row_off[t]
-            if ih < 0 or ih >= h:
-                continue
-            shift = col_off[t]
-            lo = max(0, -shift)
-            hi = min(ow_n, w - shift)
-            if hi <= lo:
-                continue
-            _axpy(o[lo * c:hi * c], xf[n, ih, (lo + shift) * c:(hi + shift) * c],
-                  ft[t, lo * c:hi * c])
+            if 0 <= ih < h:
+                taps[valid] = t
+                ihs[valid] = ih
+                valid += 1
+        _row_taps(o, xf[n], ihs, ft, taps, valid, col_off, c, ow_n, w)
 
 
 @jit_parallel
 def _rows_filter(x, dy, sh, row_off, col_off, parts):
     # parts[p, t, ow*C + c] accumulates x(row for tap t, shifted) * dy(row) over the rows
-    # of chunk p; the caller folds ow, threads and taps afterwards.
+    # of chunk p; the caller folds ow, chunks and taps afterwards. Sums run in the input
+    # dtype over blocks of _BLOCK rows, then go into float64: fast, and accurate over
+    # the ~10^5 pixels of a large batch.
     n_img, h, w, c = x.shape
     oh_n, ow_n = dy.shape[1], dy.shape[2]
+    n_taps = row_off.shape[0]
     xf = x.reshape(n_img, h, w * c)
     df = dy.reshape(n_img, oh_n, ow_n * c)
     n_parts = parts.shape[0]
     rows = n_img * oh_n
     for p in prange(n_parts):
-        for r in range(p * rows // n_parts, (p + 1) * rows // n_parts):
+        blk = np.zeros((n_taps, ow_n * c), dtype=x.dtype)
+        r0 = p * rows // n_parts
+        r1 = (p + 1) * rows // n_parts
+        for r in range(r0, r1):
             n = r // oh_n
             oh = r - n * oh_n
-            for t in range(row_off.shape[0]):
+            for t in range(n_taps):
                 ih = oh * sh + row_off[t]
                 if ih < 0 or ih >= h:
                     continue
@@ -89,9 +155,34 @@ def _rows_filter(x, dy, sh, row_off, col_off, parts):
                 hi = min(ow_n, w - shift)
                 if hi <= lo:
                     continue
-                _axpy_acc(parts[p, t, lo * c:hi * c],
-                          xf[n, ih, (lo + shift) * c:(hi + shift) * c],
-                          df[n, oh, lo * c:hi * c])
+                _mul_acc(blk[t, lo * c:hi * c], xf[n, ih, (lo + shift) * c:(hi + shift) * c],
+                         df[n, oh, lo * c:hi * c])
+            if (r - r0) % _BLOCK == _BLOCK - 1 or r == r1 - 1:
+                for t in range(n_taps):
+                    _flush(parts[p, t], blk[t])
+
+
+@jit_parallel
+def _expand_channels(x, mult, out):
+    # out[..., c*M + m] = x[..., c]: a depth multiplier M turns into M=1 over C*M channels.
+    rows, c = x.shape
+    for r in prange(rows):
+        for ci in range(c):
+            v = x[r, ci]
+            for m in range(mult):
+                out[r, ci * mult + m] = v
+
+
+@jit_parallel
+def _sum_multiplier(dxe, mult, dx):
+    # dx[..., c] = sum_m dxe[..., c*M + m]
+    rows, c = dx.shape
+    for r in prange(rows):
+        for ci in range(c):
+            s = dxe[r, ci * mult]
+            for m in range(1, mult):
+                s += dxe[r, ci * mult + m]
+            dx[r, ci] = s
 
 
 @jit_parallel
@@ -213,6 +304,13 @@ def _tiled(f2, width):
     return np.ascontiguousarray(np.tile(f2, (1, width)))
 
 
+def _expand(x, mult):
+    n, h, w, c = x.shape
+    xe = _alloc.empty((n, h, w, c * mult), x.dtype)
+    _expand_channels(x.reshape(-1, c), mult, xe.reshape(-1, c * mult))
+    return xe
+
+
 def forward(x, f, strides, dilations, pads, out_hw):
     """Depthwise convolution of NHWC `x` [batch, height, width, channels] with `f`
     [filter_height, filter_width, channels, multiplier].
@@ -228,10 +326,13 @@ def forward(x, f, strides, dilations, pads, out_hw):
     out = _alloc.empty((n, out_hw[0], out_hw[1], c * mult), x.dtype)
     if out.size == 0:
         return out
-    if mult == 1 and strides[1] == 1:
+    if strides[1] == 1:
+        # A multiplier M > 1 reads each input channel M times: expanding the input to
+        # C*M channels once keeps the fast row kernel.
+        xe = x if mult == 1 else _expand(x, mult)
         rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-        ft = _tiled(f.reshape(kh * kw, c), out_hw[1])
-        _rows_forward(x, ft, strides[0], rows, cols, out)
+        ft = _tiled(f.reshape(kh * kw, c * mult), out_hw[1])
+        _rows_forward(xe, ft, strides[0], rows, cols, out)
     else:
         _pixels_forward(x, f, strides[0], strides[1], dilations[0], dilations[1],
                         pads[0], pads[1], out)
@@ -255,12 +356,18 @@ def backprop_input(dy, f, in_shape, strides, dilations, pads):
     kh, kw, c, mult = f.shape
     if dy.size == 0:
         dx[...] = 0
-    elif mult == 1 and strides[0] == 1 and strides[1] == 1:
+    elif strides[0] == 1 and strides[1] == 1:
         # With unit strides the input gradient is a forward pass over dy with the taps
-        # mirrored: input pixel ih sees output pixel ih + pt - i*dh through tap i.
+        # mirrored: input pixel ih sees output pixel ih + pt - i*dh through tap i. With a
+        # multiplier, that gives C*M channels whose groups of M are then summed.
         rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
-        ft = _tiled(f.reshape(kh * kw, c), in_shape[2])
-        _rows_forward(dy, ft, 1, rows, cols, dx)
+        ft = _tiled(f.reshape(kh * kw, c * mult), in_shape[2])
+        if mult == 1:
+            _rows_forward(dy, ft, 1, rows, cols, dx)
+        else:
+            dxe = _alloc.empty(tuple(in_shape[:3]) + (c * mult,), dy.dtype)
+            _rows_forward(dy, ft, 1, rows, cols, dxe)
+            _sum_multiplier(dxe.reshape(-1, c * mult), mult, dx.reshape(-1, c))
     else:
         _pixels_backprop_input(dy, f, strides[0], strides[1], dilations[0], dilations[1],
                                pads[0], pads[1], dx)
@@ -284,12 +391,13 @@ def backprop_filter(x, dy, f_shape, strides, dilations, pads):
     n_parts = max(1, min(num_threads(), rows))
     if rows == 0 or dy.size == 0 or x.size == 0:
         return np.zeros(tuple(f_shape), dtype=x.dtype)
-    if mult == 1 and strides[1] == 1:
+    if strides[1] == 1:
+        xe = x if mult == 1 else _expand(x, mult)
         trows, tcols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
         ow_n = dy.shape[2]
-        parts = np.zeros((n_parts, kh * kw, ow_n * c), dtype=np.float64)
-        _rows_filter(x, dy, strides[0], trows, tcols, parts)
-        df = parts.sum(axis=0).reshape(kh * kw, ow_n, c).sum(axis=1)
+        parts = np.zeros((n_parts, kh * kw, ow_n * c * mult), dtype=np.float64)
+        _rows_filter(xe, dy, strides[0], trows, tcols, parts)
+        df = parts.sum(axis=0).reshape(kh * kw, ow_n, c * mult).sum(axis=1)
     else:
         parts = np.zeros((n_parts, kh, kw, c * mult), dtype=np.float64)
         _pixels_backprop_filter(x, dy, kh, kw, strides[0], strides[1], dilations[0],
