@@ -30,7 +30,7 @@ def grad_error(x, x_value, y, feed=None):
                                               extra_feed_dict=feed)
 
 
-# -- Dense: variables and names -----------------------------------------------------------------
+# -- Dense: variables and names --------------------------------------------------------------------
 def test_dense_variables_names_shapes_collections():
     layer = mg.layers.Dense(3)
     y = layer(mg.placeholder(mg.float32, [None, 5]))
@@ -74,7 +74,7 @@ def test_dense_trainable_false():
     assert layer.trainable_weights == [] and len(layer.non_trainable_weights) == 2
 
 
-# -- Dense: numbers ----------------------------------------------------------------------------------
+# -- Dense: numbers --------------------------------------------------------------------------------
 def test_dense_matches_numpy():
     x = rng(1).randn(4, 5).astype(np.float32)
     layer = mg.layers.Dense(3, activation=mg.nn.relu,
@@ -142,10 +142,10 @@ def test_dense_gradients():
         assert grad_error(v, value, y, {x: xv}) < 1e-7
 
 
-# -- Dense: errors ------------------------------------------------------------------------------------
+# -- Dense: errors ---------------------------------------------------------------------------------
 def test_dense_errors():
-    with pytest.raises(ValueError, match=r"last dimension of the inputs to Dense layer "
-                                         r"dense_1 should be defined.*\(\?, \?\)|dense_1.*None"):
+    with pytest.raises(ValueError, match=r"inputs to Dense layer dense_1 should be defined. "
+                                         r"Found None. Full input shape received: \[\?,\?\]"):
         mg.layers.dense(mg.placeholder(mg.float32, [None, None]), 3)
     with pytest.raises(ValueError, match="expected min_ndim=2, found ndim=1"):
         mg.layers.dense(mg.placeholder(mg.float32, [5]), 3)
@@ -182,7 +182,7 @@ def test_dense_compute_output_shape():
         layer.compute_output_shape("abc")
 
 
-# -- Flatten ----------------------------------------------------------------------------------------
+# -- Flatten ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("shape, placeholder, static", [
     ((2, 3, 4, 5), [None, 3, 4, 5], [None, 60]),
     ((2, 3, 4), [2, None, 4], [2, None]),
@@ -226,7 +226,7 @@ def test_flatten_gradient():
     assert grad_error(x, xv, mg.layers.flatten(x, data_format="channels_first")) < 1e-8
 
 
-# -- Dropout ------------------------------------------------------------------------------------------
+# -- Dropout ---------------------------------------------------------------------------------------
 def test_dropout_inference_is_identity():
     x = rng().randn(5, 4).astype(np.float32)
     y, out = run(mg.layers.dropout, x)

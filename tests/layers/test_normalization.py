@@ -9,7 +9,7 @@ L = mg.layers.BatchNormalization
 UPDATE_OPS = mg.GraphKeys.UPDATE_OPS
 
 
-# -- NumPy reference ------------------------------------------------------------------------------
+# -- NumPy reference -------------------------------------------------------------------------------
 def np_bn(x, axes, mean, var, gamma=None, beta=None, eps=1e-3):
     """Normalise `x` with per-`axes` statistics given as arrays of the kept dims."""
     shape = [x.shape[i] if i in axes else 1 for i in range(x.ndim)]
@@ -42,7 +42,7 @@ def session_run(fetches, feed=None, sess_fn=None):
         return sess.run(fetches, feed)
 
 
-# -- variables, names, collections -------------------------------------------------------------
+# -- variables, names, collections -----------------------------------------------------------------
 def test_variables_names_shapes_collections():
     layer = L()
     y = layer(mg.placeholder(mg.float32, [None, 4, 4, 3]), training=True)
@@ -132,7 +132,7 @@ def test_moving_statistics_are_never_partitioned():
     assert mg.get_variable_scope().partitioner is None
 
 
-# -- numbers -----------------------------------------------------------------------------------------
+# -- numbers ---------------------------------------------------------------------------------------
 CASES = [  # (input shape, layer kwargs, normalised axes, fused)
     ((6, 3, 4, 5), dict(), [3], True),
     ((6, 3, 4, 5), dict(axis=1), [1], True),
@@ -221,19 +221,16 @@ def test_placeholder_with_default_training_and_gradients():
     x = mg.placeholder(mg.float64, xv.shape)
     flag = mg.placeholder_with_default(True, [])
     y = mg.layers.batch_normalization(x, training=flag)
-    loss = mg.reduce_sum(y * mg.constant(rng(6).randn(5, 3)))
+    w = rng(6).randn(5, 3)
+    loss = mg.reduce_sum(y * mg.constant(w))
     gx = mg.gradients(loss, x)[0]
     with mg.Session() as sess:
         sess.run(mg.global_variables_initializer())
         g_train = sess.run(gx, {x: xv})
         g_infer = sess.run(gx, {x: xv, flag: False})
     assert abs(g_train.sum(axis=0)).max() < 1e-10  # batch mean removes any shift
-    np.testing.assert_allclose(g_infer, sess_free_infer_grad(), rtol=1e-10)
-
-
-def sess_free_infer_grad():
-    # inference with moving statistics (0, 1): y = x / sqrt(1 + eps), so dloss/dx = w / sqrt.
-    return rng(6).randn(5, 3) / np.sqrt(1 + 1e-3)
+    # inference with the moving statistics (0, 1): y = x / sqrt(1 + eps)
+    np.testing.assert_allclose(g_infer, w / np.sqrt(1 + 1e-3), rtol=1e-10)
 
 
 def test_float16_input_keeps_float32_parameters():
@@ -257,7 +254,7 @@ def test_layer_called_twice_shares_variables():
     assert layer.compute_output_shape([None, 3]).as_list() == [None, 3]
 
 
-# -- gradients ------------------------------------------------------------------------------------------
+# -- gradients -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("shape, kwargs, training", [
     ((3, 2, 2, 2), dict(), True),                  # fused NHWC
     ((3, 2, 2, 2), dict(axis=1), True),            # fused NCHW
@@ -285,7 +282,7 @@ def test_gradients_match_numeric_differences(shape, kwargs, training):
     assert max(errs) < 1e-7
 
 
-# -- errors -----------------------------------------------------------------------------------------------
+# -- errors ----------------------------------------------------------------------------------------
 def test_errors():
     p = mg.placeholder
     with pytest.raises(ValueError, match="undefined `axis` dimension: input shape \\[2,\\?\\]"):
