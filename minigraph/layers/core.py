@@ -320,9 +320,9 @@ class Dropout(Layer):
 
     Args:
       rate: fraction of the inputs to drop, in [0, 1) (a float or a scalar tensor).
-      noise_shape: shape of the keep/drop mask, broadcast against the input; None
-        entries take the input's size at run time (`[None, 1, None]` shares one decision
-        along axis 1).
+      noise_shape: shape of the keep/drop mask, broadcast against the input (a list, or
+        an int32 tensor); None entries of a list take the input's size at run time
+        (`[None, 1, None]` shares one decision along axis 1).
       seed: op-level random seed.
       name: the layer name; default `dropout`, `dropout_1`, ...
 
@@ -350,6 +350,8 @@ class Dropout(Layer):
     def _get_noise_shape(self, inputs):
         if self.noise_shape is None:
             return None
+        if isinstance(self.noise_shape, _graph.Tensor):
+            return self.noise_shape  # decided at run time; mg.nn.dropout checks it
         mg = _mg()
         entries = list(self.noise_shape)
         static = inputs.shape.as_list() if inputs.shape.ndims is not None else None

@@ -288,6 +288,10 @@ def test_dropout_noise_shape_with_none_entries():
     out = evaluate(y, {x: np.ones((4, 3, 40), np.float32)})
     assert (out == out[:, :1, :]).all()  # one decision shared along axis 1
     assert 0 < (out == 0).mean() < 1
+    ns = mg.placeholder(mg.int32, [3])
+    y = mg.layers.dropout(x, noise_shape=ns, training=True, seed=3)
+    out = evaluate(y, {x: np.ones((4, 3, 40), np.float32), ns: [4, 3, 1]})
+    assert (out == out[:, :, :1]).all() and 0 < (out == 0).mean() < 1
 
 
 def test_dropout_rate_zero_and_tensor_rate():
