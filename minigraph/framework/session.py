@@ -88,6 +88,16 @@ def _wrap_error(op, exc):
                                        % (type(exc).__name__, exc, op.name, op.type))
 
 
+def _static_value(op):
+    """The op's value when known before running; None when it is not, or when computing
+    it fails: the kernel then runs and reports the error as an OpError, as in TF."""
+    try:
+        with np.errstate(all="ignore"):
+            return op._op_def.static_value(op)
+    except Exception:  # noqa: BLE001 - re-raised, wrapped, when the op runs
+        return None
+
+
 def _may_alias_state(tensor, fed):
     """True when a fetched value could be an array the graph or session keeps."""
     seen = set()
@@ -100,7 +110,7 @@ def _may_alias_state(tensor, fed):
         if op in seen:
             continue
         seen.add(op)
-        if op._op_def.stateful or op._op_def.static_value(op) is not None:
+        if op._op_def.stateful or _static_value(op) is not None:
             return True
         if op._op_def.aliases_input:
             stack.extend(op._inputs)
@@ -202,8 +212,7 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
             continue
         if (len(op._outputs) == 1 and not op._op_def.stateful and not op._control_inputs
                 and op._outputs[0] not in fed):
-            with np.errstate(all="ignore"):
-                value = op._op_def.static_value(op)
+            value = _static_value(op)
             if value is not None:
                 cname = "c%d" % len(env)
                 env[cname] = np.asarray(value, dtype=op._outputs[0].dtype.as_numpy_dtype)
@@ -368,8 +377,8 @@ def _fetch_structure(graph, fetches, elems, index):
                         % (fetches, type(fetches), type(fetches).__name__))
     except ValueError as e:
         raise ValueError("Fetch argument %r cannot be interpreted as a Tensor. (%s)" % (fetches, e))
-    except KeyError as e:
-        raise KeyError("Fetch argument %r cannot be interpreted as a Tensor. (%s)"
+    except KeyError as e:  # TF1 turns the graph's KeyError into a ValueError here
+        raise ValueError("Fetch argument %r cannot be interpreted as a Tensor. (%s)"
                        % (fetches, e.args[0] if e.args else e))
     i = index.get(elem)
     if i is None:

@@ -35,8 +35,22 @@ def test_bad_fetch_types():
             sess.run(None)
         with pytest.raises(TypeError):
             sess.run(3.5)
-        with pytest.raises(KeyError):
+        # TF1's session turns the graph's KeyError into a ValueError.
+        with pytest.raises(ValueError, match="'missing:0' cannot be interpreted as a Tensor"):
             sess.run("missing:0")
+
+
+def test_kernel_error_of_a_constant_subgraph_is_an_op_error():
+    # Regression: the session folds constant subgraphs before running; a kernel failing
+    # there must still surface as InvalidArgumentError at run time (as in TF), not as
+    # the kernel's bare ValueError.
+    x = mg.constant(np.ones((2, 3), np.float32))
+    picked = mg.gather(x, [0, 5])
+    with mg.Session() as sess:
+        with pytest.raises(mg.errors.InvalidArgumentError, match=r"indices\[1\] = 5"):
+            sess.run(picked)
+        with pytest.raises(mg.errors.InvalidArgumentError, match="GatherV2"):
+            sess.run(picked * 2.0)
 
 
 def test_fetch_from_other_graph_rejected():
@@ -254,3 +268,13 @@ def test_concurrent_runs_on_one_session_are_independent():
     for t in threads:
         t.join()
     assert errors_seen == [] and len(results) == 4
+
+
+def test_tuple_outputs_are_named_control_dependency_as_in_tf1():
+    # Names from TF 2.21 tf.compat.v1.tuple (TF1's with_dependencies naming).
+    a, b = mg.tuple([mg.constant(1.0), mg.constant(2.0)])
+    assert [a.name, b.name] == ["tuple/control_dependency:0", "tuple/control_dependency_1:0"]
+    assert a.op.type == "Identity"
+    assert [op.name for op in a.op.control_inputs] == ["tuple/group_deps"]
+    with mg.Session() as sess:
+        assert sess.run([a, b]) == [1.0, 2.0]
