@@ -98,14 +98,14 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
     Args:
       value: a number, a (nested) list, or a NumPy array.
       dtype: the element type; inferred (float -> float32, int -> int32) when None.
-      shape: optional target shape; a scalar `value` is filled into it, any other value
-        must have exactly that many elements (it is reshaped).
+      shape: optional target shape; `value` fills it in order, its last element repeated
+        if it is short (TF1's rule: `constant([1, 2], shape=[3])` is `[1, 2, 2]`).
       name: the op name.
       verify_shape: require `value` to have exactly `shape`.
 
     Raises:
       TypeError: if `value` does not fit `dtype`.
-      ValueError: if `value` does not fit `shape`.
+      ValueError: if `value` has more elements than `shape`.
     """
     arr = to_numpy(value, dtype)
     if dtype is None:
@@ -124,6 +124,10 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
                 arr = np.full(target, arr.reshape(()), dtype=arr.dtype)
             elif arr.size == int(np.prod(target)):
                 arr = arr.reshape(target)
+            elif 0 < arr.size < int(np.prod(target)):
+                flat = arr.ravel()
+                pad = np.repeat(flat[-1:], int(np.prod(target)) - flat.size)
+                arr = np.concatenate([flat, pad]).reshape(target)
             else:
                 raise ValueError("constant %r: %d values do not fit shape %s (%d elements)"
                                  % (name, arr.size, list(target), int(np.prod(target))))

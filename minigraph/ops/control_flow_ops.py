@@ -69,6 +69,6 @@ def tuple(tensors, name=None, control_inputs=None):  # noqa: A001 - TF1 name
             if t is None:
                 out.append(None)
                 continue
-            with _graph.control_dependencies([gate]):
-                out.append(array_ops.identity(t))
+            with _graph.control_dependencies([gate]):  # TF1's with_dependencies names
+                out.append(array_ops.identity(t, name="control_dependency"))
         return out

@@ -127,3 +127,11 @@ def test_one_hot_not_differentiable():
     on = _ph([])
     assert mg.gradients(mg.one_hot([0, 1], 2, on_value=on, off_value=mg.constant(0.0, mg.float64)),
                         [on]) == [None]
+
+
+def test_constant_short_value_fills_with_its_last_element():
+    # TF1's constant rule (values from TF 2.21 tf.compat.v1.constant).
+    assert static_value(mg.constant([1, 2], shape=[2, 3])).tolist() == [[1, 2, 2], [2, 2, 2]]
+    assert static_value(mg.constant(np.array([1.5]), shape=[2])).tolist() == [1.5, 1.5]
+    with pytest.raises(ValueError, match="4 values do not fit shape \\[3\\]"):
+        mg.constant([1, 2, 3, 4], shape=[3])
