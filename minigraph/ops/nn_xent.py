@@ -396,10 +396,6 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
         op_name = name or "SparseSoftmaxCrossEntropyWithLogits"
         labels = _graph.convert_to_tensor(labels)
         logits = _graph.convert_to_tensor(logits)
-        if labels.dtype not in _LABEL_TYPES:
-            raise TypeError("sparse_softmax_cross_entropy_with_logits: labels %s have DataType "
-                            "%s not in list of allowed values: int32, int64"
-                            % (labels.name, labels.dtype.name))
         precise = math_ops.cast(logits, dtypes.float32) if logits.dtype == dtypes.float16 \
             else logits
         lshape, bshape = logits.shape, labels.shape
@@ -420,6 +416,11 @@ def sparse_softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits
                              "labels %s, logits %s." % (_ts.shape_str(bshape),
                                                         _ts.shape_str(lshape), labels.name,
                                                         logits.name))
+        # After the rank/shape checks, as in TF1 (where the op's creation checks dtypes).
+        if labels.dtype not in _LABEL_TYPES:
+            raise TypeError("sparse_softmax_cross_entropy_with_logits: labels %s have DataType "
+                            "%s not in list of allowed values: int32, int64"
+                            % (labels.name, labels.dtype.name))
         if lshape.ndims == 2:
             cost = make_op("SparseSoftmaxCrossEntropyWithLogits", [precise, labels], None,
                            op_name).outputs[0]

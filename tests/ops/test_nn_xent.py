@@ -286,6 +286,11 @@ def test_sparse_xent_static_errors():
     with pytest.raises(ValueError, match="named arguments"):
         mg.nn.sparse_softmax_cross_entropy_with_logits(mg.zeros([2], mg.int32),
                                                        mg.zeros([2, 3]))
+    # Float labels of the wrong rank: the rank is checked first, as in TF1 (TF 2.21
+    # compat.v1 raises ValueError here too).
+    with pytest.raises(ValueError, match="Rank mismatch"):
+        mg.nn.sparse_softmax_cross_entropy_with_logits(labels=mg.zeros([2, 3]),
+                                                       logits=mg.zeros([2, 3]))
 
 
 # -- sigmoid cross entropy -------------------------------------------------------------------------
