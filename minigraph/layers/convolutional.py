@@ -13,167 +13,12 @@ Spatial output size per dimension, for input size `n`, kernel `k`, stride `s`, d
 `d` (`k_eff = k + (k - 1) * (d - 1)`): `ceil((n - k_eff + 1) / s)` for "valid" padding,
 `ceil(n / s)` for "same".
 """
-import numbers
-
-import numpy as np
-
 from minigraph.framework import tensor_shape as _ts
 from minigraph.layers.base import InputSpec, Layer
-
-
-# -- argument normalisation (keras conv_utils, with clearer errors) ------------------------
-def _is_int(v):
-    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def normalize_tuple(value, n, name, layer=None, minimum=1):
-    """An int or an iterable of `n` ints, as a tuple of `n` ints >= `minimum`.
-
-    Raises:
-      ValueError: naming the argument, the layer and the value, when `value` is not an
-        int or `n` ints, or an entry is below `minimum`.
-    """
-    where = "" if layer is None else " of layer %s" % layer
-    what = "The `%s` argument%s must be an int or a tuple of %d integers" % (name, where, n)
-    if _is_int(value):
-        values = (int(value),) * n
-    else:
-        try:
-            values = tuple(value)
-        except TypeError:
-            raise ValueError("%s. Received: %r" % (what, value))
-        if len(values) != n:
-            raise ValueError("%s. Received: %r (%d entries)" % (what, value, len(values)))
-        for v in values:
-            if not _is_int(v):
-                raise ValueError("%s. Received: %r including element %r of type %s"
-                                 % (what, value, v, type(v).__name__))
-        values = tuple(int(v) for v in values)
-    bad = [v for v in values if v < minimum]
-    if bad:
-        raise ValueError("%s, each >= %d. Received: %r" % (what, minimum, value))
-    return values
-
-
-def normalize_padding(value, layer=None):
-    """'valid' or 'same' (case-insensitive).
-
-    Raises:
-      ValueError: for any other value.
-    """
-    padding = value.lower() if isinstance(value, str) else value
-    if padding not in ("valid", "same"):
-        where = "" if layer is None else " of layer %s" % layer
-        raise ValueError('The `padding` argument%s must be one of "valid", "same" '
-                         "(case-insensitive). Received: %r" % (where, value))
-    return padding
-
-
-def normalize_data_format(value, layer=None):
-    """'channels_last' (the default, also for None) or 'channels_first'.
-
-    Raises:
-      ValueError: for any other value (including TF's op-level "NHWC"/"NCHW").
-    """
-    if value is None:
-        return "channels_last"
-    data_format = value.lower() if isinstance(value, str) else value
-    if data_format not in ("channels_first", "channels_last"):
-        where = "" if layer is None else " of layer %s" % layer
-        raise ValueError('The `data_format` argument%s must be one of "channels_first", '
-                         '"channels_last". Received: %r' % (where, value))
-    return data_format
-
-
-def conv_output_length(input_length, filter_size, padding, stride, dilation=1):
-    """Output length of a convolution along one dimension (None stays None)."""
-    if input_length is None:
-        return None
-    dilated = filter_size + (filter_size - 1) * (dilation - 1)
-    length = input_length if padding == "same" else input_length - dilated + 1
-    return (length + stride - 1) // stride
-
-
-def _positive_int(value, name, layer):
-    if isinstance(value, (float, np.floating)) and float(value).is_integer():
-        value = int(value)
-    if not _is_int(value):
-        raise TypeError("The `%s` argument of layer %s must be a positive integer. Received: "
-                        "%r (%s)" % (name, layer, value, type(value).__name__))
-    if value < 1:
-        raise ValueError("The `%s` argument of layer %s must be a positive integer. "
-                         "Received: %r" % (name, layer, value))
-    return int(value)
-
-
-def _activation(identifier, layer):
-    if identifier is None or callable(identifier):
-        return identifier
-    if isinstance(identifier, str):
-        if identifier == "linear":
-            return None
-        import minigraph as mg
-        fn = getattr(mg.nn, identifier, None)
-        if callable(fn):
-            return fn
-    raise ValueError("Could not interpret activation %r for layer %s: pass a callable, None, "
-                     "or the name of an mg.nn activation ('relu', 'tanh', ...)."
-                     % (identifier, layer))
-
-
-_INITIALIZER_NAMES = {
-    "zeros": "zeros_initializer", "ones": "ones_initializer",
-    "glorot_uniform": "glorot_uniform_initializer", "glorot_normal": "glorot_normal_initializer",
-    "random_uniform": "random_uniform_initializer", "random_normal": "random_normal_initializer",
-    "truncated_normal": "truncated_normal_initializer", "orthogonal": "orthogonal_initializer",
-    "variance_scaling": "variance_scaling_initializer"}
-
-
-def _initializer(identifier, name, layer):
-    if identifier is None or callable(identifier):
-        return identifier
-    if isinstance(identifier, str):
-        import minigraph as mg
-        fn_name = _INITIALIZER_NAMES.get(identifier, identifier)
-        fn = getattr(mg, fn_name, None)
-        if fn is not None:
-            return fn()
-    raise ValueError("Could not interpret `%s` %r for layer %s: pass an initializer (e.g. "
-                     "mg.zeros_initializer()), None, or a name such as 'glorot_uniform'."
-                     % (name, identifier, layer))
-
-
-def _regularizer(identifier, name, layer):
-    from minigraph import regularizers
-    try:
-        return regularizers.get(identifier)
-    except ValueError as e:
-        raise ValueError("Bad `%s` for layer %s: %s" % (name, layer, e))
-
-
-def _constraint(identifier, name, layer):
-    from minigraph import constraints
-    try:
-        return constraints.get(identifier)
-    except ValueError as e:
-        raise ValueError("Bad `%s` for layer %s: %s" % (name, layer, e))
-
-
-class _ZerosDefault:
-    """The default `bias_initializer`: `zeros_initializer()`, made when a layer is created."""
-
-    def __repr__(self):
-        return "zeros_initializer()"
-
-
-_ZEROS = _ZerosDefault()
-
-
-def _default_zeros(identifier):
-    if identifier is _ZEROS:
-        import minigraph as mg
-        return mg.zeros_initializer()
-    return identifier
+from minigraph.layers.utils import (
+    ZEROS_DEFAULT, conv_output_length, default_zeros, get_activation, get_constraint,
+    get_initializer, get_regularizer, normalize_data_format, normalize_padding,
+    normalize_tuple, positive_int)
 
 
 class _Conv2DBase(Layer):
@@ -184,9 +29,9 @@ class _Conv2DBase(Layer):
                  activity_regularizer, bias_constraint, trainable, name, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
         n = self.name
-        self.activity_regularizer = _regularizer(activity_regularizer, "activity_regularizer", n)
+        self.activity_regularizer = get_regularizer(activity_regularizer, "activity_regularizer", n)
         self.rank = 2
-        self.filters = _positive_int(filters, "filters", n)
+        self.filters = positive_int(filters, "filters", n)
         self.kernel_size = normalize_tuple(kernel_size, 2, "kernel_size", n)
         self.strides = normalize_tuple(strides, 2, "strides", n)
         self.padding = normalize_padding(padding, n)
@@ -196,12 +41,12 @@ class _Conv2DBase(Layer):
             raise ValueError("Layer %s: `strides` > 1 is not supported in conjunction with "
                              "`dilation_rate` > 1 (TF1 rule). Received: strides=%r and "
                              "dilation_rate=%r" % (n, self.strides, self.dilation_rate))
-        self.activation = _activation(activation, n)
+        self.activation = get_activation(activation, n)
         self.use_bias = bool(use_bias)
-        self.bias_initializer = _initializer(_default_zeros(bias_initializer),
+        self.bias_initializer = get_initializer(default_zeros(bias_initializer),
                                              "bias_initializer", n)
-        self.bias_regularizer = _regularizer(bias_regularizer, "bias_regularizer", n)
-        self.bias_constraint = _constraint(bias_constraint, "bias_constraint", n)
+        self.bias_regularizer = get_regularizer(bias_regularizer, "bias_regularizer", n)
+        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint", n)
         self.input_spec = InputSpec(ndim=4)
 
     @property
@@ -346,7 +191,7 @@ class SeparableConv2D(_Conv2DBase):
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
                  activation=None, use_bias=True, depthwise_initializer=None,
-                 pointwise_initializer=None, bias_initializer=_ZEROS,
+                 pointwise_initializer=None, bias_initializer=ZEROS_DEFAULT,
                  depthwise_regularizer=None, pointwise_regularizer=None,
                  bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
                  pointwise_constraint=None, bias_constraint=None, trainable=True, name=None,
@@ -355,17 +200,17 @@ class SeparableConv2D(_Conv2DBase):
                          activation, use_bias, bias_initializer, bias_regularizer,
                          activity_regularizer, bias_constraint, trainable, name, **kwargs)
         n = self.name
-        self.depth_multiplier = _positive_int(depth_multiplier, "depth_multiplier", n)
-        self.depthwise_initializer = _initializer(depthwise_initializer,
+        self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier", n)
+        self.depthwise_initializer = get_initializer(depthwise_initializer,
                                                   "depthwise_initializer", n)
-        self.pointwise_initializer = _initializer(pointwise_initializer,
+        self.pointwise_initializer = get_initializer(pointwise_initializer,
                                                   "pointwise_initializer", n)
-        self.depthwise_regularizer = _regularizer(depthwise_regularizer,
+        self.depthwise_regularizer = get_regularizer(depthwise_regularizer,
                                                   "depthwise_regularizer", n)
-        self.pointwise_regularizer = _regularizer(pointwise_regularizer,
+        self.pointwise_regularizer = get_regularizer(pointwise_regularizer,
                                                   "pointwise_regularizer", n)
-        self.depthwise_constraint = _constraint(depthwise_constraint, "depthwise_constraint", n)
-        self.pointwise_constraint = _constraint(pointwise_constraint, "pointwise_constraint", n)
+        self.depthwise_constraint = get_constraint(depthwise_constraint, "depthwise_constraint", n)
+        self.pointwise_constraint = get_constraint(pointwise_constraint, "pointwise_constraint", n)
 
     def build(self, input_shape):
         """Create `depthwise_kernel`, `pointwise_kernel` and (if `use_bias`) `bias`.
@@ -407,7 +252,7 @@ class Conv2D(_Conv2DBase):
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  data_format="channels_last", dilation_rate=(1, 1), activation=None,
-                 use_bias=True, kernel_initializer=None, bias_initializer=_ZEROS,
+                 use_bias=True, kernel_initializer=None, bias_initializer=ZEROS_DEFAULT,
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
                  **kwargs):
@@ -415,9 +260,9 @@ class Conv2D(_Conv2DBase):
                          activation, use_bias, bias_initializer, bias_regularizer,
                          activity_regularizer, bias_constraint, trainable, name, **kwargs)
         n = self.name
-        self.kernel_initializer = _initializer(kernel_initializer, "kernel_initializer", n)
-        self.kernel_regularizer = _regularizer(kernel_regularizer, "kernel_regularizer", n)
-        self.kernel_constraint = _constraint(kernel_constraint, "kernel_constraint", n)
+        self.kernel_initializer = get_initializer(kernel_initializer, "kernel_initializer", n)
+        self.kernel_regularizer = get_regularizer(kernel_regularizer, "kernel_regularizer", n)
+        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint", n)
 
     def build(self, input_shape):
         """Create `kernel` `[kh, kw, in_channels, filters]` and (if `use_bias`) `bias`.
@@ -452,7 +297,7 @@ class Conv2D(_Conv2DBase):
 def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
                      data_format="channels_last", dilation_rate=(1, 1), depth_multiplier=1,
                      activation=None, use_bias=True, depthwise_initializer=None,
-                     pointwise_initializer=None, bias_initializer=_ZEROS,
+                     pointwise_initializer=None, bias_initializer=ZEROS_DEFAULT,
                      depthwise_regularizer=None, pointwise_regularizer=None,
                      bias_regularizer=None, activity_regularizer=None,
                      depthwise_constraint=None, pointwise_constraint=None,
@@ -481,7 +326,7 @@ def separable_conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="vali
 
 def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid",
            data_format="channels_last", dilation_rate=(1, 1), activation=None, use_bias=True,
-           kernel_initializer=None, bias_initializer=_ZEROS, kernel_regularizer=None,
+           kernel_initializer=None, bias_initializer=ZEROS_DEFAULT, kernel_regularizer=None,
            bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
            bias_constraint=None, trainable=True, name=None, reuse=None):
     """Functional form of `Conv2D` (`reuse` as in `separable_conv2d`).

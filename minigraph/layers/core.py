@@ -20,8 +20,8 @@ from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
 from minigraph.framework.registry import static_value
 from minigraph.layers.base import InputSpec, Layer
-from minigraph.layers.convolutional import (_ZEROS, _activation, _constraint, _default_zeros,
-                                            _initializer, _regularizer,
+from minigraph.layers.utils import (ZEROS_DEFAULT, get_activation, get_constraint, default_zeros,
+                                            get_initializer, get_regularizer,
                                             normalize_data_format)
 
 
@@ -122,24 +122,24 @@ class Dense(Layer):
     """
 
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer=None,
-                 bias_initializer=_ZEROS, kernel_regularizer=None, bias_regularizer=None,
+                 bias_initializer=ZEROS_DEFAULT, kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  trainable=True, name=None, **kwargs):
         super().__init__(trainable=trainable, name=name,
-                         activity_regularizer=_regularizer(activity_regularizer,
+                         activity_regularizer=get_regularizer(activity_regularizer,
                                                            "activity_regularizer", name),
                          **kwargs)
         n = self.name
         self.units = _units(units, n)
-        self.activation = _activation(activation, n)
+        self.activation = get_activation(activation, n)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializer(kernel_initializer, "kernel_initializer", n)
-        self.bias_initializer = _initializer(_default_zeros(bias_initializer),
+        self.kernel_initializer = get_initializer(kernel_initializer, "kernel_initializer", n)
+        self.bias_initializer = get_initializer(default_zeros(bias_initializer),
                                              "bias_initializer", n)
-        self.kernel_regularizer = _regularizer(kernel_regularizer, "kernel_regularizer", n)
-        self.bias_regularizer = _regularizer(bias_regularizer, "bias_regularizer", n)
-        self.kernel_constraint = _constraint(kernel_constraint, "kernel_constraint", n)
-        self.bias_constraint = _constraint(bias_constraint, "bias_constraint", n)
+        self.kernel_regularizer = get_regularizer(kernel_regularizer, "kernel_regularizer", n)
+        self.bias_regularizer = get_regularizer(bias_regularizer, "bias_regularizer", n)
+        self.kernel_constraint = get_constraint(kernel_constraint, "kernel_constraint", n)
+        self.bias_constraint = get_constraint(bias_constraint, "bias_constraint", n)
         self.supports_masking = True
         self.input_spec = InputSpec(min_ndim=2)
 
@@ -225,7 +225,7 @@ def _as_shape(input_shape, layer):
 
 
 def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None,
-          bias_initializer=_ZEROS, kernel_regularizer=None, bias_regularizer=None,
+          bias_initializer=ZEROS_DEFAULT, kernel_regularizer=None, bias_regularizer=None,
           activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
           trainable=True, name=None, reuse=None):
     """Functional form of `Dense`: creates the layer and applies it to `inputs`.

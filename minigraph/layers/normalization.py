@@ -27,8 +27,8 @@ from minigraph.framework import dtypes as _dtypes
 from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
 from minigraph.layers.base import InputSpec, Layer
-from minigraph.layers.convolutional import (_ZEROS, _constraint, _default_zeros, _initializer,
-                                            _regularizer)
+from minigraph.layers.utils import (ZEROS_DEFAULT, get_constraint, default_zeros, get_initializer,
+                                            get_regularizer)
 from minigraph.layers.core import training_value
 
 
@@ -50,7 +50,7 @@ _ONES = _OnesDefault()
 def _default_init(identifier):
     if identifier is _ONES:
         return _mg().ones_initializer()
-    return _default_zeros(identifier)
+    return default_zeros(identifier)
 
 
 def _is_int(v):
@@ -102,8 +102,8 @@ class BatchNormalization(Layer):
     """
 
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer=_ZEROS, gamma_initializer=_ONES,
-                 moving_mean_initializer=_ZEROS, moving_variance_initializer=_ONES,
+                 beta_initializer=ZEROS_DEFAULT, gamma_initializer=_ONES,
+                 moving_mean_initializer=ZEROS_DEFAULT, moving_variance_initializer=_ONES,
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                  gamma_constraint=None, renorm=False, renorm_clipping=None,
                  renorm_momentum=0.99, fused=None, trainable=True, virtual_batch_size=None,
@@ -130,18 +130,18 @@ class BatchNormalization(Layer):
         self.epsilon = epsilon
         self.center = bool(center)
         self.scale = bool(scale)
-        self.beta_initializer = _initializer(_default_init(beta_initializer),
+        self.beta_initializer = get_initializer(_default_init(beta_initializer),
                                              "beta_initializer", n)
-        self.gamma_initializer = _initializer(_default_init(gamma_initializer),
+        self.gamma_initializer = get_initializer(_default_init(gamma_initializer),
                                               "gamma_initializer", n)
-        self.moving_mean_initializer = _initializer(_default_init(moving_mean_initializer),
+        self.moving_mean_initializer = get_initializer(_default_init(moving_mean_initializer),
                                                     "moving_mean_initializer", n)
-        self.moving_variance_initializer = _initializer(
+        self.moving_variance_initializer = get_initializer(
             _default_init(moving_variance_initializer), "moving_variance_initializer", n)
-        self.beta_regularizer = _regularizer(beta_regularizer, "beta_regularizer", n)
-        self.gamma_regularizer = _regularizer(gamma_regularizer, "gamma_regularizer", n)
-        self.beta_constraint = _constraint(beta_constraint, "beta_constraint", n)
-        self.gamma_constraint = _constraint(gamma_constraint, "gamma_constraint", n)
+        self.beta_regularizer = get_regularizer(beta_regularizer, "beta_regularizer", n)
+        self.gamma_regularizer = get_regularizer(gamma_regularizer, "gamma_regularizer", n)
+        self.beta_constraint = get_constraint(beta_constraint, "beta_constraint", n)
+        self.gamma_constraint = get_constraint(gamma_constraint, "gamma_constraint", n)
         self.renorm = False
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
@@ -354,8 +354,8 @@ class BatchNormalization(Layer):
 
 
 def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                        beta_initializer=_ZEROS, gamma_initializer=_ONES,
-                        moving_mean_initializer=_ZEROS, moving_variance_initializer=_ONES,
+                        beta_initializer=ZEROS_DEFAULT, gamma_initializer=_ONES,
+                        moving_mean_initializer=ZEROS_DEFAULT, moving_variance_initializer=_ONES,
                         beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
                         gamma_constraint=None, training=False, trainable=True, name=None,
                         reuse=None, renorm=False, renorm_clipping=None, renorm_momentum=0.99,

@@ -9,7 +9,7 @@ per dimension, for input size `n`, window `k`, stride `s`: `ceil((n - k + 1) / s
 """
 from minigraph.framework import tensor_shape as _ts
 from minigraph.layers.base import InputSpec, Layer
-from minigraph.layers.convolutional import (conv_output_length, normalize_data_format,
+from minigraph.layers.utils import (conv_output_length, normalize_data_format,
                                             normalize_padding, normalize_tuple)
 
 
