@@ -43,20 +43,25 @@ class _ArgReduction(Op):
                              % (-x.ndim, x.ndim, d))
         if x.shape[d] == 0:
             raise ValueError("Reduction axis %d is empty in shape %s" % (d, list(x.shape)))
+        if x.dtype.kind == "f" and np.isnan(x).any():
+            # TF's kernels skip NaN (it never compares larger or smaller); NumPy picks it.
+            x = np.where(np.isnan(x), self.nan_fill, x)
         out = self.kernel(x, axis=d)
         return np.asarray(out, dtype=op.attrs["output_type"].as_numpy_dtype)
 
 
 class ArgMax(_ArgReduction):
-    """Index of the largest element (the first one on ties)."""
+    """Index of the largest element (the first one on ties; NaN is skipped, as in TF)."""
 
     kernel = staticmethod(np.argmax)
+    nan_fill = -np.inf
 
 
 class ArgMin(_ArgReduction):
-    """Index of the smallest element (the first one on ties)."""
+    """Index of the smallest element (the first one on ties; NaN is skipped, as in TF)."""
 
     kernel = staticmethod(np.argmin)
+    nan_fill = np.inf
 
 
 def _arg(op_type, input, axis, name, dimension, output_type):  # noqa: A002

@@ -247,6 +247,21 @@ def test_argmax_ties_pick_first_and_errors():
         evaluate(mg.argmax(mg.zeros([0, 3]), 0))
 
 
+def test_argmax_argmin_skip_nan_like_tf():
+    # Expected indices from TF 2.21 tf.compat.v1.argmax/argmin (CPU kernels skip NaN).
+    nan, inf = np.nan, np.inf
+    cases = [([nan, 1, nan], 1, 1), ([nan, nan], 0, 0), ([1, nan, 3], 2, 0),
+             ([-inf, nan], 0, 0), ([nan, -inf], 0, 1), ([3, nan, 1], 0, 2)]
+    x = mg.placeholder(mg.float32, [None])
+    amax, amin = mg.argmax(x, 0), mg.argmin(x, 0)
+    with mg.Session() as sess:
+        for values, want_max, want_min in cases:
+            got = sess.run([amax, amin], {x: np.array(values, np.float32)})
+            assert got == [want_max, want_min], values
+    m = np.array([[nan, 1], [2, nan]], np.float32)
+    assert evaluate([mg.argmax(m, 0), mg.argmax(m, 1)])[0].tolist() == [1, 0]
+
+
 def test_argmax_is_not_differentiable():
     x = mg.placeholder(mg.float32, [3])
     y = mg.cast(mg.argmax(x), mg.float32) * mg.reduce_sum(x)
