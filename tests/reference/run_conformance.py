@@ -10,8 +10,9 @@ class names of expected exceptions). This script runs each program twice, in two
 subprocesses, on a fresh default graph each time:
 
 - minigraph: `import minigraph as tf` in this interpreter (.venv);
-- TensorFlow: `tf.compat.v1` with eager execution and resource variables disabled (TF1
-  graph mode, ref variables) in the reference interpreter (`/work/refvenv/bin/python`,
+- TensorFlow: `tf.compat.v1` after `disable_v2_behavior()`, with eager execution and
+  resource variables disabled (TF1 graph mode, ref variables, TF1 TensorShape/Dimension
+  and Tensor equality) in the reference interpreter (`/work/refvenv/bin/python`,
   override with MG_REF_PYTHON), with TF_USE_LEGACY_KERAS=1 so `tf.layers` is TF1's.
 
 It then diffs the two dicts key by key: strings, ints, bools, shapes and dtypes exactly,
@@ -78,6 +79,10 @@ def _backend(name):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
     v1 = tf.compat.v1
+    if os.environ.get("MG_TF_V2_BEHAVIOR") != "1":
+        # All of TF1's behaviour: Dimension objects in shapes, Tensor.__eq__ by identity,
+        # control flow v1, ... (set MG_TF_V2_BEHAVIOR=1 to keep TF 2's defaults for those).
+        v1.disable_v2_behavior()
     v1.disable_eager_execution()
     v1.disable_resource_variables()
     v1.logging.set_verbosity(v1.logging.ERROR)
