@@ -14,7 +14,7 @@ def _shape_list(shape):
     return None if shape.ndims is None else shape.as_list()
 
 
-def to_networkx(graph_or_fetches=None, feeds=None):
+def to_networkx(graph=None, feeds=None):
     """A `networkx.DiGraph` with one node per op and one edge per dependency.
 
     Node attributes: `type` (op type), `scope` (name scope, "" at the root),
@@ -25,7 +25,7 @@ def to_networkx(graph_or_fetches=None, feeds=None):
     `control` (True if the destination waits on the source through a control input).
 
     Args:
-      graph_or_fetches: a `Graph` (None: the default graph), or fetches as `Session.run`
+      graph: a `Graph` (None: the default graph), or fetches as `Session.run`
         takes them; then only the ops a run of them executes are included.
       feeds: tensors (or names) that would be fed; only with fetches.
 
@@ -37,7 +37,7 @@ def to_networkx(graph_or_fetches=None, feeds=None):
     """
     import networkx as nx  # lazily: `import minigraph` must stay fast
 
-    graph, ops, _, fed = _view.resolve(graph_or_fetches, feeds, "mg.viz.to_networkx")
+    graph, ops, _, fed = _view.resolve(graph, feeds, "mg.viz.to_networkx")
     fed = set(fed)
     g = nx.DiGraph(name=repr(graph))
     for i, op in enumerate(ops):
