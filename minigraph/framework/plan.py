@@ -1,0 +1,344 @@
+"""Execution plans: prune a graph to what a run needs and compile it to one function.
+
+A plan is the pruned subgraph (`needed_ops`) in a valid order, compiled into one
+straight-line Python function: ops whose value is known at graph time are folded to
+constants, variables are read where they are consumed, every intermediate is a local
+that is deleted right after its last use (early release of memory), NumPy's error state
+is set once per run, and a failing kernel is reported as an `OpError` naming the op.
+Plans are immutable; all per-run values are locals of the plan function, so concurrent
+runs share nothing but the `RunContext` (variable values, random generators).
+"""
+import collections
+import os
+import threading
+
+import numpy as np
+
+from minigraph.framework import errors
+from minigraph.framework import graph as _graph
+from minigraph.framework import tensor_shape as _ts
+
+# Tests set MINIGRAPH_CHECK_KERNELS=1: every kernel output is then checked against the
+# op's static dtype and shape, so a kernel that disagrees with its shape inference fails
+# loudly instead of producing a subtly wrong graph downstream.
+_CHECK_KERNELS = os.environ.get("MINIGRAPH_CHECK_KERNELS", "") not in ("", "0")
+
+
+class RunContext:
+    """Per-session state that stateful kernels read and write.
+
+    `variables` maps a variable's op to its current array; `rng(op)` is the op's random
+    generator (seeded from the graph and op seeds, so a new session repeats the values).
+    """
+
+    def __init__(self):
+        self.variables = {}
+        self._rngs = {}
+        self._lock = threading.Lock()
+
+    def rng(self, op):
+        gen = self._rngs.get(op)
+        if gen is None:
+            with self._lock:
+                gen = self._rngs.get(op)
+                if gen is None:
+                    seed, seed2 = op.attrs.get("seed", 0), op.attrs.get("seed2", 0)
+                    if seed == 0 and seed2 == 0:
+                        gen = np.random.default_rng()
+                    else:
+                        gen = np.random.Generator(np.random.Philox(key=[seed, seed2]))
+                    self._rngs[op] = gen
+        return gen
+
+    def read_variable(self, op):
+        try:
+            return self.variables[op]
+        except KeyError:
+            raise errors.FailedPreconditionError(
+                None, op, "Attempting to use uninitialized value %s (variable op '%s' has not "
+                          "been initialized in this session; run its initializer or "
+                          "tf.global_variables_initializer() first)" % (op.name, op.name))
+
+
+def _check_output(op, index, value):
+    t = op._outputs[index]
+    if not isinstance(value, (np.ndarray, np.generic)):
+        raise errors.InternalError(None, op, "Kernel of %s (%s) returned %s for output %d, not "
+                                   "a NumPy array" % (op.name, op.type, type(value).__name__, index))
+    if value.dtype != t.dtype.as_numpy_dtype:
+        raise errors.InternalError(None, op, "Kernel of %s (%s) returned dtype %s for output %d; "
+                                   "shape inference said %s" % (op.name, op.type, value.dtype,
+                                                               index, t.dtype.name))
+    if not t.shape.is_compatible_with(np.shape(value)):
+        raise errors.InternalError(None, op, "Kernel of %s (%s) returned shape %s for output %d; "
+                                   "shape inference said %s" % (op.name, op.type, np.shape(value),
+                                                               index, _ts.shape_str(t.shape)))
+
+
+def _wrap_error(op, exc):
+    if isinstance(exc, errors.OpError):
+        return exc
+    if isinstance(exc, MemoryError):
+        return errors.ResourceExhaustedError(None, op, "OOM when running %s (%s): %s"
+                                             % (op.name, op.type, exc))
+    return errors.InvalidArgumentError(None, op, "%s: %s\n\t [[node %s (op type %s)]]"
+                                       % (type(exc).__name__, exc, op.name, op.type))
+
+
+def _static_value(op):
+    """The op's value when known before running; None when it is not, or when computing
+    it fails: the kernel then runs and reports the error as an OpError, as in TF."""
+    try:
+        with np.errstate(all="ignore"):
+            return op._op_def.static_value(op)
+    except Exception:  # noqa: BLE001 - re-raised, wrapped, when the op runs
+        return None
+
+
+def _may_alias_state(tensor, fed):
+    """True when a fetched value could be an array the graph or session keeps."""
+    seen = set()
+    stack = [tensor]
+    while stack:
+        t = stack.pop()
+        if t in fed:
+            return True
+        op = t.op
+        if op in seen:
+            continue
+        seen.add(op)
+        if op._op_def.stateful or _static_value(op) is not None:
+            return True
+        if op._op_def.aliases_input:
+            stack.extend(op._inputs)
+    return False
+
+
+class _Plan:
+    """A compiled run: feed checks, the straight-line function, and which outputs to copy."""
+
+    __slots__ = ("fn", "feeds", "feed_checks", "copy_mask", "ops")
+
+    def run(self, ctx, feed_values):
+        # TF1 kernels return inf/NaN silently (1/0, log(0), overflow); NumPy would warn.
+        # Set that once per run here, so kernels stay plain NumPy calls.
+        with np.errstate(all="ignore"):
+            out = self.fn(ctx, feed_values)
+        for i in self.copy_mask:
+            v = out[i]
+            if isinstance(v, np.ndarray):
+                out[i] = v.copy()
+        return out
+
+
+def needed_ops(fetch_tensors, target_ops=(), feed_tensors=()):
+    """The ops a session runs for these fetches and targets, in a valid run order.
+
+    The pruning of every `Session.run` plan, shared with `mg.viz` so pictures show exactly
+    what would run: walk back from the fetches and targets along data and control edges,
+    stopping at fed tensors (their producers are not run unless needed otherwise).
+
+    Args:
+      fetch_tensors: the tensors to compute.
+      target_ops: the operations to run.
+      feed_tensors: tensors whose values are fed.
+
+    Returns:
+      A list of `Operation`s, each after every op it depends on.
+
+    Raises:
+      errors.InvalidArgumentError: if the needed ops contain a cycle.
+    """
+    fed = feed_tensors if isinstance(feed_tensors, (dict, set, frozenset)) else set(feed_tensors)
+    needed, order = set(), []
+    roots = [t.op for t in fetch_tensors if t not in fed] + list(target_ops)
+    stack = [(op, False) for op in reversed(roots)]
+    while stack:
+        op, expanded = stack.pop()
+        if expanded:
+            order.append(op)
+            continue
+        if op in needed:
+            continue
+        needed.add(op)
+        stack.append((op, True))
+        deps = [c for c in op._control_inputs] + [t.op for t in op._inputs if t not in fed]
+        for dep in reversed(deps):
+            if dep not in needed:
+                stack.append((dep, False))
+    # `order` is a post-order, but ops re-pushed before being expanded can appear early; a
+    # stable topological sort over the needed set fixes that.
+    return _toposort(order, fed)
+
+
+def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
+    fed = {t: i for i, t in enumerate(feed_tensors)}
+    for t in feed_tensors:
+        if t.graph is not graph:
+            raise ValueError("Feed key %s is not an element of this session's graph." % t.name)
+    order = needed_ops(fetch_tensors, target_ops, fed)
+
+    for op in order:
+        if op._op_def.requires_feed:
+            raise errors.InvalidArgumentError(
+                None, op, "You must feed a value for placeholder tensor '%s' with dtype %s and "
+                          "shape %s" % (op.name, op._outputs[0].dtype.name,
+                                        _ts.shape_str(op._outputs[0].shape)))
+
+    names = {}  # tensor -> expression in generated code
+    env = {"_wrap": _wrap_error, "_OpError": errors.OpError, "_chk": _check_output}
+    lines = []
+    for t, i in fed.items():
+        names[t] = "f%d" % i
+        lines.append("f%d = feeds[%d]" % (i, i))
+
+    # Fold ops whose value is known at graph-construction time (constants).
+    steps = []
+    run_for_effect = set(target_ops)
+    for op in order:
+        run_for_effect.update(op._control_inputs)
+    for op in order:
+        if op._op_def.read_at_use and not op._control_inputs and op._outputs[0] not in fed:
+            # A reference to state (a variable): read where each consumer runs, so a read
+            # placed after an assign (by control dependencies) sees the new value, as in TF1.
+            rname, kname = "r%d" % len(env), "rk%d" % len(env)
+            env[rname], env[kname] = op, op._op_def.compute
+            names[op._outputs[0]] = "%s(ctx, %s)" % (kname, rname)
+            if op in run_for_effect:
+                steps.append(op)  # a control input or target: read once, for the check
+            continue
+        if (len(op._outputs) == 1 and not op._op_def.stateful and not op._control_inputs
+                and op._outputs[0] not in fed):
+            value = _static_value(op)
+            if value is not None:
+                cname = "c%d" % len(env)
+                env[cname] = np.asarray(value, dtype=op._outputs[0].dtype.as_numpy_dtype)
+                names[op._outputs[0]] = cname
+                continue
+        steps.append(op)
+
+    # Last use of each intermediate, so its local can be deleted right after.
+    last_use = {}
+    for si, op in enumerate(steps):
+        for t in op._inputs:
+            last_use[t] = si
+    keep = set(fetch_tensors)
+
+    for si, op in enumerate(steps):
+        if op._op_def.read_at_use and op._outputs[0] in names:
+            lines.append("_at = %d" % si)
+            lines.append(names[op._outputs[0]])
+            continue
+        opname, kname = "op%d" % si, "k%d" % si
+        env[opname] = op
+        env[kname] = op._op_def.compute
+        args = [names[t] for t in op._inputs]
+        if op._op_def.needs_context:
+            args = ["ctx", opname] + args
+        else:
+            args = [opname] + args
+        outs = []
+        for t in op._outputs:
+            if t in fed:
+                outs.append("_")
+            else:
+                names[t] = "v%d_%d" % (si, t.value_index)
+                outs.append(names[t])
+        lines.append("_at = %d" % si)
+        call = "%s(%s)" % (kname, ", ".join(args))
+        if len(outs) == 0:
+            lines.append(call)
+        elif len(outs) == 1:
+            lines.append("%s = %s" % (outs[0], call))
+        else:
+            lines.append("%s, = %s" % (", ".join(outs), call))
+        if _CHECK_KERNELS:
+            for t, o in zip(op._outputs, outs):
+                if o != "_":
+                    lines.append("_chk(%s, %d, %s)" % (opname, t.value_index, o))
+        dead = sorted({names[t] for t in op._inputs
+                       if last_use.get(t) == si and t not in keep and names[t][0] == "v"})
+        if dead:
+            lines.append("del " + ", ".join(dead))
+
+    ret = "[%s]" % ", ".join([names[t] for t in fetch_tensors])
+    body = "\n".join("        " + ln for ln in lines) if lines else "        pass"
+    src = ("def _plan(ctx, feeds):\n    _at = -1\n    try:\n%s\n"
+           "    except _OpError:\n        raise\n"
+           "    except Exception as e:\n        raise _wrap(_steps[_at], e) from e\n"
+           "    return %s\n" % (body, ret))
+    env["_steps"] = steps
+    exec(compile(src, "<minigraph plan>", "exec"), env)  # noqa: S102 - generated by us
+
+    plan = _Plan()
+    plan.fn = env["_plan"]
+    plan.ops = steps
+    plan.feeds = list(feed_tensors)
+    plan.feed_checks = [_feed_check(t) for t in feed_tensors]
+    plan.copy_mask = [i for i, t in enumerate(fetch_tensors) if _may_alias_state(t, fed)]
+    return plan
+
+
+def _toposort(ops, fed):
+    opset = set(ops)
+    indeg = {op: 0 for op in ops}
+    users = collections.defaultdict(list)
+    for op in ops:
+        deps = set(op._control_inputs) | {t.op for t in op._inputs if t not in fed}
+        for d in deps:
+            if d in opset:
+                indeg[op] += 1
+                users[d].append(op)
+    ready = collections.deque(op for op in ops if indeg[op] == 0)
+    out = []
+    while ready:
+        op = ready.popleft()
+        out.append(op)
+        for u in users[op]:
+            indeg[u] -= 1
+            if indeg[u] == 0:
+                ready.append(u)
+    if len(out) != len(ops):
+        raise errors.InvalidArgumentError(None, None, "Graph has a cycle among ops: %s"
+                                          % sorted(op.name for op in ops if indeg[op] > 0))
+    return out
+
+
+def _feed_check(tensor):
+    shape = tensor.shape
+    dims = None if shape.ndims is None else [d.value for d in shape]
+    return (tensor, tensor.dtype.as_numpy_dtype, np.dtype(tensor.dtype.as_numpy_dtype), dims)
+
+
+def _convert_feed(check, value):
+    tensor, np_type, np_dtype, dims = check
+    if type(value) is np.ndarray and value.dtype == np_dtype:
+        arr = value
+    else:
+        if isinstance(value, (_graph.Tensor, _graph.Operation)) or hasattr(value, "_as_graph_element"):
+            raise TypeError("The value of a feed cannot be a tf.Tensor object (feeding %s). "
+                            "Acceptable feed values include Python scalars, strings, lists, "
+                            "numpy ndarrays." % tensor.name)
+        src = np.asarray(value)
+        if src.dtype.kind == "O":
+            raise TypeError("Cannot feed %r to %s: not a rectangular numeric array"
+                            % (value, tensor.name))
+        if src.dtype != np_dtype:
+            if np_dtype.kind in "iub" and src.dtype.kind == "f":
+                if not np.all(np.isfinite(src)) or not np.array_equal(src, np.trunc(src)):
+                    raise TypeError("Cannot feed float values to %s of dtype %s: they are not "
+                                    "integral and would be truncated" % (tensor.name, np_dtype))
+            if np_dtype.kind in "iu" and src.dtype.kind in "iu" and src.size:
+                info = np.iinfo(np_dtype)
+                if src.min() < info.min or src.max() > info.max:
+                    raise TypeError("Feed value for %s is out of range for dtype %s (values in "
+                                    "[%s, %s]); use a larger dtype such as int64"
+                                    % (tensor.name, np_dtype, src.min(), src.max()))
+            arr = src.astype(np_dtype)
+        else:
+            arr = src
+    if dims is not None:
+        if arr.ndim != len(dims) or any(d is not None and d != s for d, s in zip(dims, arr.shape)):
+            raise ValueError("Cannot feed value of shape %r for Tensor %r, which has shape %r"
+                             % (arr.shape, tensor.name, _ts.shape_str(tensor.shape)))
+    return arr
