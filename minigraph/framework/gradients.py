@@ -68,7 +68,6 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     with graph.as_default(), _graph.name_scope(name, "gradients", ys + xs):
         # Ops on some path from an x to a y.
         reach_fwd = set()
-        stack = [x.op for x in xs]
         frontier = list(xs)
         while frontier:
             t = frontier.pop()
