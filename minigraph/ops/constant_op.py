@@ -138,6 +138,15 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
 
 
 def _convert_base(value, dtype=None, name=None):
+    if isinstance(value, (_ts.TensorShape, _ts.Dimension)):
+        # TF1 converts a fully known shape to an int32 vector (a Dimension to a scalar).
+        dims = [value] if isinstance(value, _ts.Dimension) else value.dims
+        if dims is None or any(d.value is None for d in dims):
+            raise ValueError("Cannot convert a partially known %s to a Tensor: %s"
+                             % (type(value).__name__, value))
+        vals = [d.value for d in dims]
+        return constant(vals[0] if isinstance(value, _ts.Dimension) else vals,
+                        dtype=dtype or dtypes.int32, name=name or "Const")
     if not isinstance(value, (numbers.Number, np.ndarray, np.generic, list, tuple, bool)):
         raise TypeError("Cannot convert %r (type %s) to a Tensor" % (value, type(value).__name__))
     if isinstance(value, (list, tuple)) and any(isinstance(v, _graph.Tensor) or hasattr(v, "_as_graph_element")

@@ -20,3 +20,12 @@ def test_unfed_placeholder_is_invalid_argument():
     with mg.Session() as sess:
         with pytest.raises(mg.errors.InvalidArgumentError, match="inp"):
             sess.run(x + 1.0)
+
+
+def test_convert_tensor_shape_like_tf1():
+    t = mg.convert_to_tensor(mg.TensorShape([2, 3]))
+    assert t.dtype == mg.int32 and t.shape.as_list() == [2]
+    with mg.Session() as sess:
+        assert sess.run(t).tolist() == [2, 3]
+    with pytest.raises(ValueError, match="partially known"):
+        mg.convert_to_tensor(mg.TensorShape([None, 3]))
