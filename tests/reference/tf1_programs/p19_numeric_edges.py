@@ -1,6 +1,4 @@
 """Numeric corner cases: NaN/inf propagation, empty tensors, casts, extreme logits."""
-import numpy as np
-
 from _util import error, shape
 
 
