@@ -334,7 +334,11 @@ def _convert_feed(check, value):
                     raise TypeError("Feed value for %s is out of range for dtype %s (values in "
                                     "[%s, %s]); use a larger dtype such as int64"
                                     % (tensor.name, np_dtype, src.min(), src.max()))
-            arr = src.astype(np_dtype)
+            try:
+                arr = src.astype(np_dtype)
+            except ValueError as e:  # TF1 relays only NumPy's message, naming no tensor
+                raise ValueError("Cannot feed a value of dtype %s to %s of dtype %s: %s"
+                                 % (src.dtype, tensor.name, tensor.dtype.name, e)) from None
         else:
             arr = src
     if dims is not None:

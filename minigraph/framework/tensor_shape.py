@@ -180,7 +180,11 @@ class TensorShape:
         if self._dims is not None:
             if isinstance(key, slice):
                 return TensorShape(self._dims[key])
-            return self._dims[key]
+            try:
+                return self._dims[key]
+            except IndexError:  # TF1 says only "list index out of range"
+                raise IndexError("Index %r out of range for TensorShape %s of rank %d"
+                                 % (key, self, len(self._dims))) from None
         if isinstance(key, slice):
             start, stop = key.start, key.stop
             if key.step not in (None, 1) or (start or 0) < 0 or (stop is not None and stop < 0):

@@ -192,6 +192,10 @@ def test_tensor_shape_api():
     assert str(s) == "(?, 3)"
     assert Dimension(None) + 1 == Dimension(None) or (Dimension(None) + 1).value is None
     assert (Dimension(2) * 3).value == 6
+    # IndexError as in TF1, but naming the index and the shape (TF1: "list index out of
+    # range").
+    with pytest.raises(IndexError, match=r"Index 2 out of range for TensorShape \(\?, 3\)"):
+        s[2]
 
 
 def test_dtypes():

@@ -76,6 +76,9 @@ def test_feed_validation():
         assert out.dtype == np.float32
         with pytest.raises(TypeError, match="tf.Tensor"):
             sess.run(y, {x: y})
+        # ValueError as in TF1, naming the fed tensor (TF1 relays only NumPy's message).
+        with pytest.raises(ValueError, match="dtype <U1 to x:0 of dtype float32"):
+            sess.run(y, {x: np.array([["a", "b"]])})
 
 
 def test_float_feed_into_int_placeholder_is_not_truncated():
