@@ -16,12 +16,20 @@ Kernels are decorated with `jit(...)` / `jit_parallel(...)` from here, never wit
   vectorise without reordering sums; keeping the order keeps results reproducible).
 
 Parallel kernels use `prange` over independent output rows; the thread count is
-numba's, i.e. `NUMBA_NUM_THREADS` (default: all cores).
+numba's, i.e. `NUMBA_NUM_THREADS` (default: all cores). Small calls run on the calling
+thread only (`threads_for`): waking the other threads costs tens of microseconds on an
+idle machine, and a whole scheduler time slice (milliseconds) when the cores are busy
+with other processes, which would swamp a kernel of a few microseconds.
 
 `import minigraph` never imports this module: op kernels import their kernel module on
 first use, so numba (about 0.5 s to import) loads only when a conv or pool op runs.
 """
+import contextlib
+
 import numba
+
+# Below this much work (multiply-adds or elements touched), one thread is faster.
+MIN_PARALLEL_WORK = 1 << 20
 
 _OPTIONS = dict(cache=True, nogil=True, error_model="numpy", boundscheck=False,
                 fastmath={"contract"})
@@ -42,3 +50,20 @@ def jit_parallel(fn):
 def num_threads():
     """The number of worker threads parallel kernels use (follows NUMBA_NUM_THREADS)."""
     return numba.get_num_threads()
+
+
+@contextlib.contextmanager
+def threads_for(work):
+    """Run the parallel kernels called in the block on one thread if `work` is small."""
+    if work >= MIN_PARALLEL_WORK:
+        yield
+        return
+    prev = numba.get_num_threads()
+    if prev == 1:
+        yield
+        return
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(prev)

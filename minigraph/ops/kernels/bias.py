@@ -7,7 +7,7 @@ size. The gradient sums in float64 per thread chunk, then once over the chunks.
 import numpy as np
 
 from minigraph.ops.kernels import _alloc
-from minigraph.ops.kernels._jit import jit_parallel, num_threads, prange
+from minigraph.ops.kernels._jit import jit_parallel, num_threads, prange, threads_for
 
 
 @jit_parallel
@@ -77,10 +77,11 @@ def bias_add(x, b, channel_axis):
     if out.size == 0:
         return out
     rows, c, inner = _view3(x.shape, channel_axis)
-    if inner == 1:
-        _add_last(x.reshape(rows, c), b, out.reshape(rows, c))
-    else:
-        _add_middle(x.reshape(rows, c, inner), b, out.reshape(rows, c, inner))
+    with threads_for(x.size):
+        if inner == 1:
+            _add_last(x.reshape(rows, c), b, out.reshape(rows, c))
+        else:
+            _add_middle(x.reshape(rows, c, inner), b, out.reshape(rows, c, inner))
     return out
 
 
@@ -93,11 +94,12 @@ def bias_add_grad(g, channel_axis):
     rows, c, inner = _view3(g.shape, channel_axis)
     if g.size == 0:
         return np.zeros(c, dtype=g.dtype)
-    if inner == 1:
-        n_parts = max(1, min(num_threads(), rows))
-        parts = np.zeros((n_parts, c), dtype=np.float64)
-        _grad_last(g.reshape(rows, c), parts)
-        return parts.sum(axis=0).astype(g.dtype)
-    out = np.empty(c, dtype=np.float64)
-    _grad_middle(g.reshape(rows, c, inner), out)
-    return out.astype(g.dtype)
+    with threads_for(g.size):
+        if inner == 1:
+            n_parts = max(1, min(num_threads(), rows))
+            parts = np.zeros((n_parts, c), dtype=np.float64)
+            _grad_last(g.reshape(rows, c), parts)
+            return parts.sum(axis=0).astype(g.dtype)
+        out = np.empty(c, dtype=np.float64)
+        _grad_middle(g.reshape(rows, c, inner), out)
+        return out.astype(g.dtype)

@@ -17,7 +17,7 @@ chunks.
 import numpy as np
 
 from minigraph.ops.kernels import _alloc
-from minigraph.ops.kernels._jit import jit_parallel, prange
+from minigraph.ops.kernels._jit import jit_parallel, prange, threads_for
 
 _CHUNK_BYTES = 16 << 20
 
@@ -114,8 +114,9 @@ def forward(x, w, strides, dilations, pads, out_hw):
     for r0 in range(0, rows, step):
         r1 = min(rows, r0 + step)
         part = cols[:(r1 - r0) * ow_n]
-        _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
-                pads[0], pads[1], oh_n, r0, r1, part)
+        with threads_for(part.size):
+            _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
+                    pads[0], pads[1], oh_n, r0, r1, part)
         np.matmul(part, wmat, out=out2[r0 * ow_n:r1 * ow_n])
     return out
 
@@ -157,8 +158,9 @@ def backprop_input(dy, w, in_shape, strides, dilations, pads):
     for r0 in range(0, rows, step):
         r1 = min(rows, r0 + step)
         part = cols[:(r1 - r0) * wd]
-        _dy2col(dy, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
-                pads[0], pads[1], h, r0, r1, part)
+        with threads_for(part.size):
+            _dy2col(dy, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
+                    pads[0], pads[1], h, r0, r1, part)
         np.matmul(part, wt, out=dx2[r0 * wd:r1 * wd])
     return dx
 
@@ -189,7 +191,8 @@ def backprop_filter(x, dy, w_shape, strides, dilations, pads):
     for r0 in range(0, rows, step):
         r1 = min(rows, r0 + step)
         part = cols[:(r1 - r0) * ow_n]
-        _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
-                pads[0], pads[1], oh_n, r0, r1, part)
+        with threads_for(part.size):
+            _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
+                    pads[0], pads[1], oh_n, r0, r1, part)
         dw += part.T @ dy2[r0 * ow_n:r1 * ow_n]
     return dw.reshape(kh, kw, c, f)

@@ -23,7 +23,7 @@ partials at the end.
 import numpy as np
 
 from minigraph.ops.kernels import _alloc
-from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange
+from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange, threads_for
 
 _BLOCK = 8
 
@@ -326,16 +326,17 @@ def forward(x, f, strides, dilations, pads, out_hw):
     out = _alloc.empty((n, out_hw[0], out_hw[1], c * mult), x.dtype)
     if out.size == 0:
         return out
-    if strides[1] == 1:
-        # A multiplier M > 1 reads each input channel M times: expanding the input to
-        # C*M channels once keeps the fast row kernel.
-        xe = x if mult == 1 else _expand(x, mult)
-        rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-        ft = _tiled(f.reshape(kh * kw, c * mult), out_hw[1])
-        _rows_forward(xe, ft, strides[0], rows, cols, out)
-    else:
-        _pixels_forward(x, f, strides[0], strides[1], dilations[0], dilations[1],
-                        pads[0], pads[1], out)
+    with threads_for(out.size * kh * kw):
+        if strides[1] == 1:
+            # A multiplier M > 1 reads each input channel M times: expanding the input to
+            # C*M channels once keeps the fast row kernel.
+            xe = x if mult == 1 else _expand(x, mult)
+            rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
+            ft = _tiled(f.reshape(kh * kw, c * mult), out_hw[1])
+            _rows_forward(xe, ft, strides[0], rows, cols, out)
+        else:
+            _pixels_forward(x, f, strides[0], strides[1], dilations[0], dilations[1],
+                            pads[0], pads[1], out)
     return out
 
 
@@ -354,23 +355,24 @@ def backprop_input(dy, f, in_shape, strides, dilations, pads):
     if dx.size == 0:
         return dx
     kh, kw, c, mult = f.shape
-    if dy.size == 0:
-        dx[...] = 0
-    elif strides[0] == 1 and strides[1] == 1:
-        # With unit strides the input gradient is a forward pass over dy with the taps
-        # mirrored: input pixel ih sees output pixel ih + pt - i*dh through tap i. With a
-        # multiplier, that gives C*M channels whose groups of M are then summed.
-        rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
-        ft = _tiled(f.reshape(kh * kw, c * mult), in_shape[2])
-        if mult == 1:
-            _rows_forward(dy, ft, 1, rows, cols, dx)
+    with threads_for(dx.size * kh * kw * mult):
+        if dy.size == 0:
+            dx[...] = 0
+        elif strides[0] == 1 and strides[1] == 1:
+            # With unit strides the input gradient is a forward pass over dy with the taps
+            # mirrored: input pixel ih sees output pixel ih + pt - i*dh through tap i. With a
+            # multiplier, that gives C*M channels whose groups of M are then summed.
+            rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
+            ft = _tiled(f.reshape(kh * kw, c * mult), in_shape[2])
+            if mult == 1:
+                _rows_forward(dy, ft, 1, rows, cols, dx)
+            else:
+                dxe = _alloc.empty(tuple(in_shape[:3]) + (c * mult,), dy.dtype)
+                _rows_forward(dy, ft, 1, rows, cols, dxe)
+                _sum_multiplier(dxe.reshape(-1, c * mult), mult, dx.reshape(-1, c))
         else:
-            dxe = _alloc.empty(tuple(in_shape[:3]) + (c * mult,), dy.dtype)
-            _rows_forward(dy, ft, 1, rows, cols, dxe)
-            _sum_multiplier(dxe.reshape(-1, c * mult), mult, dx.reshape(-1, c))
-    else:
-        _pixels_backprop_input(dy, f, strides[0], strides[1], dilations[0], dilations[1],
-                               pads[0], pads[1], dx)
+            _pixels_backprop_input(dy, f, strides[0], strides[1], dilations[0], dilations[1],
+                                   pads[0], pads[1], dx)
     return dx
 
 
@@ -387,20 +389,21 @@ def backprop_filter(x, dy, f_shape, strides, dilations, pads):
     """
     kh, kw, c, mult = f_shape
     rows = dy.shape[0] * dy.shape[1]
-    # One partial per thread: more would only add reduction work.
-    n_parts = max(1, min(num_threads(), rows))
     if rows == 0 or dy.size == 0 or x.size == 0:
         return np.zeros(tuple(f_shape), dtype=x.dtype)
-    if strides[1] == 1:
-        xe = x if mult == 1 else _expand(x, mult)
-        trows, tcols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-        ow_n = dy.shape[2]
-        parts = np.zeros((n_parts, kh * kw, ow_n * c * mult), dtype=np.float64)
-        _rows_filter(xe, dy, strides[0], trows, tcols, parts)
-        df = parts.sum(axis=0).reshape(kh * kw, ow_n, c * mult).sum(axis=1)
-    else:
-        parts = np.zeros((n_parts, kh, kw, c * mult), dtype=np.float64)
-        _pixels_backprop_filter(x, dy, kh, kw, strides[0], strides[1], dilations[0],
-                                dilations[1], pads[0], pads[1], parts)
-        df = parts.sum(axis=0)
+    with threads_for(dy.size * kh * kw):
+        # One partial per thread: more would only add reduction work.
+        n_parts = max(1, min(num_threads(), rows))
+        if strides[1] == 1:
+            xe = x if mult == 1 else _expand(x, mult)
+            trows, tcols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
+            ow_n = dy.shape[2]
+            parts = np.zeros((n_parts, kh * kw, ow_n * c * mult), dtype=np.float64)
+            _rows_filter(xe, dy, strides[0], trows, tcols, parts)
+            df = parts.sum(axis=0).reshape(kh * kw, ow_n, c * mult).sum(axis=1)
+        else:
+            parts = np.zeros((n_parts, kh, kw, c * mult), dtype=np.float64)
+            _pixels_backprop_filter(x, dy, kh, kw, strides[0], strides[1], dilations[0],
+                                    dilations[1], pads[0], pads[1], parts)
+            df = parts.sum(axis=0)
     return df.astype(x.dtype).reshape(kh, kw, c, mult)

@@ -12,7 +12,7 @@ gradient is a gather (each input pixel sums the windows covering it), parallel o
 import numpy as np
 
 from minigraph.ops.kernels import _alloc
-from minigraph.ops.kernels._jit import jit_parallel, prange
+from minigraph.ops.kernels._jit import jit_parallel, prange, threads_for
 
 _CBLOCK = 32
 
@@ -164,7 +164,8 @@ def max_pool(x, ksize, strides, pads, out_hw):
     """
     out = _alloc.empty((x.shape[0], out_hw[0], out_hw[1], x.shape[3]), x.dtype)
     if out.size:
-        _max_forward(x, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1], out)
+        with threads_for(out.size * ksize[0] * ksize[1]):
+            _max_forward(x, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1], out)
     return out
 
 
@@ -179,8 +180,9 @@ def max_pool_grad(x, grad, ksize, strides, pads):
     if grad.size == 0:
         dx[...] = 0
     elif dx.size:
-        _max_backward(x, grad, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1],
-                      dx)
+        with threads_for(grad.size * ksize[0] * ksize[1]):
+            _max_backward(x, grad, ksize[0], ksize[1], strides[0], strides[1], pads[0],
+                          pads[1], dx)
     return dx
 
 
@@ -193,8 +195,9 @@ def max_pool_grad_grad(x, grad_grad, ksize, strides, pads, out_hw):
     """
     out = _alloc.empty((x.shape[0], out_hw[0], out_hw[1], x.shape[3]), grad_grad.dtype)
     if out.size:
-        _max_grad_grad(x, grad_grad, ksize[0], ksize[1], strides[0], strides[1], pads[0],
-                       pads[1], out)
+        with threads_for(out.size * ksize[0] * ksize[1]):
+            _max_grad_grad(x, grad_grad, ksize[0], ksize[1], strides[0], strides[1], pads[0],
+                           pads[1], out)
     return out
 
 
@@ -206,7 +209,8 @@ def avg_pool(x, ksize, strides, pads, out_hw):
     """
     out = _alloc.empty((x.shape[0], out_hw[0], out_hw[1], x.shape[3]), x.dtype)
     if out.size:
-        _avg_forward(x, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1], out)
+        with threads_for(out.size * ksize[0] * ksize[1]):
+            _avg_forward(x, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1], out)
     return out
 
 
@@ -220,5 +224,7 @@ def avg_pool_grad(in_shape, grad, ksize, strides, pads):
     if grad.size == 0:
         dx[...] = 0
     elif dx.size:
-        _avg_backward(grad, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1], dx)
+        with threads_for(grad.size * ksize[0] * ksize[1]):
+            _avg_backward(grad, ksize[0], ksize[1], strides[0], strides[1], pads[0], pads[1],
+                          dx)
     return dx
