@@ -296,12 +296,16 @@ def concat(values, axis, name="concat"):
       A tensor whose `axis` dimension is the sum of the inputs' (unknown if any is).
 
     Raises:
-      ValueError: if ranks or non-`axis` dimensions differ, or `axis` is out of range.
+      ValueError: if `values` is empty, ranks or non-`axis` dimensions differ, or `axis` is
+        out of range.
       TypeError: if the dtypes differ.
     """
     if not isinstance(values, (list, tuple)):
         values = [values]
     values = list(values)
+    if not values:
+        raise ValueError("List argument 'values' to 'ConcatV2' Op (%r) has length 0, shorter "
+                         "than the minimum length 2" % (name,))
     if len(values) == 1:
         # TF1 turns a one-element concat into an identity (after checking the axis).
         with _graph.name_scope(name):

@@ -132,6 +132,9 @@ def test_concat_errors():
         mg.concat([_ph([2, 3]), _ph([3])], 0)
     with pytest.raises(TypeError, match=r"float64, int32"):
         mg.concat([_ph([2]), _ph([2], mg.int32)], 0)
+    # An empty list: ValueError, as TF1 (was an IndexError from shape inference).
+    with pytest.raises(ValueError, match="'values' to 'ConcatV2' Op .* has length 0"):
+        mg.concat([], 0)
 
 
 def test_concat_single_value_is_identity():
