@@ -64,6 +64,9 @@ ALLOWED = {
     ("p12_layers_core", "dense[2][4]"):
         "no tf.cond yet: tf.layers.dropout with a tensor `training` selects with Select "
         "(documented in layers/core.py), so its output is dropout_1/Select, not cond/Identity",
+    ("p22_batchnorm", "dropout[1]"):
+        "TF 1.15's dropout ends in x * scale * mask (op mul_1), as minigraph's; TF 2.x "
+        "picks with SelectV2",
     ("p14_variables", "dtypes*"):
         "no ref dtypes: Variable.dtype is float32, not float32_ref (documented in "
         "framework/variables.py)",
