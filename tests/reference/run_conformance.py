@@ -67,6 +67,27 @@ ALLOWED = {
     ("p22_batchnorm", "dropout[1]"):
         "TF 1.15's dropout ends in x * scale * mask (op mul_1), as minigraph's; TF 2.x "
         "picks with SelectV2",
+    ("p25_degenerate_args", "add_n_not_list"):
+        "TF 1.15's add_n raises ValueError for a non-list, as minigraph; TF 2.x iterates the "
+        "tensor and fails with OperatorNotAllowedInGraphError",
+    ("p25_degenerate_args", "constant_overflow"):
+        "stricter: 3000000000 does not fit int32 (TypeError); TF wraps it to -1294967296",
+    ("p25_degenerate_args", "optimizer_lr_string"):
+        "stricter: a string learning rate is a TypeError at minimize(); TF builds the graph",
+    ("p25_degenerate_args", "sep_bad_rate_strides"):
+        "stricter: rate > 1 with strides > 1 is a ValueError (TF1 documents it as invalid; "
+        "TF computes a wrongly shaped result, 4x4 for a 6x6 input with stride 2)",
+    # The static shapes/values prove these fail when run: minigraph raises ValueError at
+    # graph construction (STYLE rule 4), TF only raises InvalidArgumentError/Unimplemented
+    # at run time.
+    ("p25_degenerate_args", "conv_batch_stride"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "cumsum_axis"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "pad_reflect_big"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "pool_batch_ksize"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "reshape_two_unknown"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "slice_size"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "tile_negative"): "graph-time error (STYLE rule 4)",
+    ("p25_degenerate_args", "transpose_dup"): "graph-time error (STYLE rule 4)",
     ("p14_variables", "dtypes*"):
         "no ref dtypes: Variable.dtype is float32, not float32_ref (documented in "
         "framework/variables.py)",

@@ -1,0 +1,111 @@
+"""Degenerate and wrong arguments: empty lists, wrong types, bad axes and sizes. Only the
+exception class is compared (messages are checked by eye with --messages)."""
+import numpy as np
+
+from _util import error
+
+
+def run(tf, tmp):
+    r = {}
+    a = tf.constant(np.ones((2, 3), np.float32))
+    p = tf.placeholder(tf.float32, [None, 3])
+    v = tf.Variable(np.ones(3, np.float32), name="v")
+    checks = {
+        "stack_empty": lambda: tf.stack([]),
+        "add_n_empty": lambda: tf.add_n([]),
+        "add_n_not_list": lambda: tf.add_n(a),
+        "add_n_dtypes": lambda: tf.add_n([a, tf.cast(a, tf.int32)]),
+        "gradients_empty_xs": lambda: tf.gradients(a, []),
+        "gradients_int_x": lambda: tf.gradients(tf.reduce_sum(a), tf.constant([1, 2])),
+        "split_zero": lambda: tf.split(a, 0, axis=1),
+        "split_axis": lambda: tf.split(a, 3, axis=2),
+        "unstack_axis": lambda: tf.unstack(a, axis=2),
+        "stack_axis": lambda: tf.stack([a, a], axis=4),
+        "expand_axis": lambda: tf.expand_dims(a, 4),
+        "squeeze_axis": lambda: tf.squeeze(a, axis=[5]),
+        "transpose_dup": lambda: tf.transpose(a, [0, 0]),
+        "reshape_two_unknown": lambda: tf.reshape(a, [-1, -1]),
+        "reshape_negative": lambda: tf.reshape(a, [-2, 3]),
+        "tile_negative": lambda: tf.tile(a, [-1, 1]),
+        "slice_size": lambda: tf.slice(a, [0, 0], [3, 1]),
+        "slice_begin_rank": lambda: tf.slice(a, [0], [1]),
+        "gather_axis_bad": lambda: tf.gather(a, [0], axis=3),
+        "one_hot_depth_neg": lambda: tf.one_hot([0], -1),
+        "one_hot_depth_float": lambda: tf.one_hot([0], 2.5),
+        "range_zero_delta": lambda: tf.range(0, 5, 0),
+        "range_wrong_dir": lambda: tf.range(5, 0, 1),
+        "cumsum_axis": lambda: tf.cumsum(a, axis=3),
+        "argmax_axis": lambda: tf.argmax(a, 3),
+        "reduce_axis_dup": lambda: tf.reduce_sum(a, [1, 1]),
+        "reduce_axis_float": lambda: tf.reduce_sum(a, 1.0),
+        "pad_rank": lambda: tf.pad(a, [[1, 1]]),
+        "pad_mode": lambda: tf.pad(a, [[1, 1], [1, 1]], mode="WRAP"),
+        "pad_reflect_big": lambda: tf.pad(a, [[2, 2], [0, 0]], mode="REFLECT"),
+        "broadcast_to_bad": lambda: tf.broadcast_to(a, [3, 3]),
+        "fill_bad_dims": lambda: tf.fill([2, -1], 1.0),
+        "zeros_negative": lambda: tf.zeros([-1]),
+        "clip_min_gt_max": lambda: tf.clip_by_value(a, 2.0, 1.0),
+        "clip_global_not_list": lambda: tf.clip_by_global_norm(a, 1.0),
+        "matmul_dtypes": lambda: tf.matmul(a, tf.ones([3, 2], tf.float64)),
+        "matmul_batch_mismatch": lambda: tf.matmul(tf.ones([2, 2, 3]), tf.ones([3, 3, 1])),
+        "cast_bad_type": lambda: tf.cast(a, "float3"),
+        "placeholder_shape_bad": lambda: tf.placeholder(tf.float32, [-3]),
+        "constant_ragged": lambda: tf.constant([[1, 2], [3]]),
+        "constant_string_number": lambda: tf.constant("abc", dtype=tf.float32),
+        "constant_overflow": lambda: tf.constant(3000000000, dtype=tf.int32),
+        "constant_float_to_int": lambda: tf.constant(1.5, dtype=tf.int32),
+        "constant_none": lambda: tf.constant(None),
+        "variable_bad_dtype": lambda: tf.Variable(1.5, dtype=tf.int32),
+        "assign_dtype": lambda: tf.assign(v, tf.ones([3], tf.int32)),
+        "assign_add_shape": lambda: tf.assign_add(v, tf.ones([2])),
+        "get_variable_bad_init_shape": lambda: tf.get_variable(
+            "gv", [2], initializer=tf.constant([1.0, 2.0, 3.0])),
+        "get_variable_int_glorot": lambda: tf.get_variable("gi", [2], dtype=tf.int32),
+        "variable_scope_bad_type": lambda: tf.variable_scope(3).__enter__(),
+        "name_scope_bad_name": lambda: tf.name_scope("bad name!").__enter__(),
+        "constant_bad_name": lambda: tf.constant(1.0, name="a b"),
+        "placeholder_bad_name": lambda: tf.placeholder(tf.float32, name="-x"),
+        "relu_int_string": lambda: tf.nn.relu("abc"),
+        "softmax_axis": lambda: tf.nn.softmax(a, axis=5),
+        "l2_normalize_axis": lambda: tf.nn.l2_normalize(a, axis=5),
+        "moments_axes": lambda: tf.nn.moments(a, axes=[4]),
+        "conv_strides_len": lambda: tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([2, 2, 1, 1]),
+                                                 [1, 1, 1], "SAME"),
+        "conv_batch_stride": lambda: tf.nn.conv2d(tf.ones([1, 4, 4, 1]), tf.ones([2, 2, 1, 1]),
+                                                  [2, 1, 1, 1], "SAME"),
+        "conv_rank3": lambda: tf.nn.conv2d(tf.ones([4, 4, 1]), tf.ones([2, 2, 1, 1]),
+                                           [1, 1, 1, 1], "SAME"),
+        "pool_strides_len": lambda: tf.nn.max_pool(tf.ones([1, 4, 4, 1]), [1, 2, 2, 1], [1, 2],
+                                                   "SAME"),
+        "pool_batch_ksize": lambda: tf.nn.avg_pool(tf.ones([1, 4, 4, 1]), [2, 2, 2, 1],
+                                                   [1, 1, 1, 1], "SAME"),
+        "sep_bad_rate_strides": lambda: tf.nn.separable_conv2d(
+            tf.ones([1, 6, 6, 1]), tf.ones([2, 2, 1, 1]), tf.ones([1, 1, 1, 1]), [1, 2, 2, 1],
+            "SAME", rate=[2, 2]),
+        "dw_bad_strides": lambda: tf.nn.depthwise_conv2d(tf.ones([1, 6, 6, 1]),
+                                                         tf.ones([2, 2, 1, 1]), [1, 2, 1, 1],
+                                                         "SAME"),
+        "bias_add_rank1": lambda: tf.nn.bias_add(tf.ones([3]), tf.ones([3])),
+        "dropout_both": lambda: tf.nn.dropout(a, keep_prob=0.5, rate=0.5),
+        "xent_no_names": lambda: tf.nn.softmax_cross_entropy_with_logits_v2(a, a),
+        "losses_weights_rank": lambda: tf.losses.mean_squared_error(a, a, weights=tf.ones(
+            [2, 3, 1])),
+        "saver_not_var": lambda: tf.train.Saver([a]),
+        "saver_bad_type": lambda: tf.train.Saver(3),
+        "optimizer_lr_string": lambda: tf.train.GradientDescentOptimizer("fast").minimize(
+            tf.reduce_sum(v)),
+        "layer_dense_units": lambda: tf.layers.dense(p, -1),
+        "layer_conv_strides": lambda: tf.layers.conv2d(tf.ones([1, 4, 4, 1]), 2, 3,
+                                                       strides=(1, 2, 3)),
+        "layer_sep_depth": lambda: tf.layers.separable_conv2d(tf.ones([1, 4, 4, 1]), 2, 3,
+                                                              depth_multiplier=0),
+        "layer_pool_padding": lambda: tf.layers.max_pooling2d(tf.ones([1, 4, 4, 1]), 2, 2,
+                                                              padding="full"),
+        "layer_dropout_rate": lambda: tf.layers.dropout(p, rate=1.5),
+        "layer_bad_activation": lambda: tf.layers.dense(p, 2, activation="no_such"),
+        "session_run_bad_fetch_list": lambda: tf.Session().run([a, 3]),
+        "feed_placeholder_shape_list": lambda: tf.Session().run(p, {p: [[1.0, 2.0]]}),
+    }
+    for k, fn in checks.items():
+        error(r, k, fn)
+    return r
