@@ -1,6 +1,7 @@
 """07 - Side by side: one TF1 program, run with `import minigraph as tf` and with TensorFlow.
 
-`program(tf)` below is plain TF1 code: a separable-conv layer, a dense head built with
+`program(tf)` below is plain TF1 code: a separable-conv layer, batch normalization (in
+training mode, with its moving-average updates), a dense head built with
 `get_variable`, a loss, its gradients and one SGD step, on fixed weights. It runs once
 with minigraph and once with real TensorFlow (`tf.compat.v1` in graph mode), and the
 names, shapes and numbers are compared line by line.
@@ -37,10 +38,11 @@ def program(tf):
     with graph.as_default():
         x = tf.placeholder(tf.float32, [None, 6, 6, 2], name="images")
         y = tf.placeholder(tf.int32, [None], name="labels")
-        h = tf.layers.separable_conv2d(
+        conv = tf.layers.separable_conv2d(
             x, 5, 3, strides=2, padding="same", depth_multiplier=2, activation=tf.nn.relu,
             depthwise_initializer=tf.constant_initializer(depthwise),
             pointwise_initializer=tf.constant_initializer(pointwise), name="sep")
+        h = tf.layers.batch_normalization(conv, training=True, name="bn")
         pooled = tf.reduce_mean(h, axis=[1, 2], name="pool")
         with tf.variable_scope("head"):
             w = tf.get_variable("kernel", [5, 3], initializer=tf.constant_initializer(dense))
@@ -49,7 +51,8 @@ def program(tf):
             labels=y, logits=logits), name="loss")
         variables = tf.trainable_variables()
         grads = tf.gradients(loss, variables)
-        step = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
+        with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS)):
+            step = tf.train.GradientDescentOptimizer(0.5).minimize(loss)
         init = tf.global_variables_initializer()
         with tf.Session() as sess:
             sess.run(init)
@@ -57,15 +60,19 @@ def program(tf):
             loss0, grad_values = sess.run([loss, grads], feed)
             sess.run(step, feed)
             loss1 = sess.run(loss, feed)
+            moving_mean = sess.run([v for v in tf.global_variables()
+                                    if v.name == "bn/moving_mean:0"][0])
     return {
         "variables": [v.name for v in variables],
         "variable shapes": [v.shape.as_list() for v in variables],
-        "layer output": "%s %s" % (h.name, h.shape.as_list()),
+        "conv output": "%s %s" % (conv.name, conv.shape.as_list()),
+        "bn output": "%s %s" % (h.name, h.shape.as_list()),
         "logits": "%s %s" % (logits.name, logits.shape.as_list()),
         "update ops": len(graph.get_collection(tf.GraphKeys.UPDATE_OPS)),
         "loss before step": float(loss0),
         "gradient norms": [float(np.linalg.norm(g)) for g in grad_values],
         "loss after step": float(loss1),
+        "bn moving mean": [float(m) for m in moving_mean],
     }
 
 
@@ -79,7 +86,7 @@ def load(backend):
         tf = importlib.import_module("tensorflow.compat.v1")
     except ImportError:
         return None
-    tf.disable_eager_execution()
+    tf.disable_v2_behavior()  # graph mode, reference variables, TF1 shapes: TF 1.15 semantics
     tf.logging.set_verbosity(tf.logging.ERROR)
     return tf
 

@@ -124,8 +124,10 @@ def test_07_side_by_side_skips_tensorflow_clearly(load_example, capsys):
     r = module.main([])
     ours = r["minigraph"]
     assert ours["variables"] == ["sep/depthwise_kernel:0", "sep/pointwise_kernel:0",
-                                 "sep/bias:0", "head/kernel:0"]
-    assert ours["layer output"] == "sep/Relu:0 [None, 3, 3, 5]"
+                                 "sep/bias:0", "bn/gamma:0", "bn/beta:0", "head/kernel:0"]
+    assert ours["conv output"] == "sep/Relu:0 [None, 3, 3, 5]"
+    assert ours["bn output"] == "bn/FusedBatchNormV3:0 [None, 3, 3, 5]"
+    assert ours["update ops"] == 2 and max(ours["bn moving mean"]) > 0
     assert ours["loss after step"] < ours["loss before step"]
     if _tensorflow_importable():
         assert all(r["same"].values()), r
