@@ -44,7 +44,10 @@ def compute_gradient(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3,
                      init_targets=None, extra_feed_dict=None):
     """Theoretical and numerical Jacobians of `y` with respect to `x`, as in TF1.
 
-    Runs in the default session. `x` may be a list (with `x_shape`, `x_init_value` lists).
+    Runs in the default session. `x` may be a list (with `x_shape`, `x_init_value` lists):
+    as in TF1, each `x[i]` is varied on its own while the others keep their graph values;
+    only another x that is a placeholder (which TF1 leaves unfed, failing) is fed its
+    `x_init_value`.
 
     Returns:
       `(theoretical, numerical)`, each of shape [x_size, y_size]; a list of such pairs
@@ -65,7 +68,7 @@ def compute_gradient(x, x_shape, y, y_shape, x_init_value=None, delta=1e-3,
         for i, (xi, si, vi) in enumerate(zip(x, x_shape, inits)):
             feed = dict(extra_feed_dict or {})
             for j, (xj, sj, vj) in enumerate(zip(x, x_shape, inits)):
-                if j != i:
+                if j != i and xj.op.type == "Placeholder" and xj not in feed:
                     feed[xj] = _init_value(xj, sj, vj, seed=j)
             out.append(compute_gradient(xi, si, y, y_shape, vi, delta, None, feed))
         return out
