@@ -402,6 +402,9 @@ def errors(tf, tmp):
         "softmax_int": lambda: tf.nn.softmax(i),
         "bias_add": lambda: tf.nn.bias_add(a, tf.ones([3])),
         "dropout_keep": lambda: tf.nn.dropout(a, keep_prob=1.5),
+        "concat_empty": lambda: tf.concat([], 0),
+        "stack_empty": lambda: tf.stack([]),
+        "add_n_empty": lambda: tf.add_n([]),
     }
     out = {k: _error(fn) for k, fn in checks.items()}
     g.finalize()
@@ -439,5 +442,44 @@ def tensor_shape(tf, tmp):
     }
 
 
+def layer_scoping(tf, tmp):
+    x = tf.placeholder(tf.float32, [None, 4], name="x")
+    init = tf.constant_initializer(np.linspace(-1, 1, 12).reshape(4, 3))
+    with tf.variable_scope("block"):
+        h1 = tf.layers.dense(x, 3, kernel_initializer=init, name="fc")
+    with tf.variable_scope("block", reuse=True):
+        h2 = tf.layers.dense(x, 3, name="fc")
+    with tf.variable_scope("auto", reuse=tf.AUTO_REUSE):
+        a1 = tf.layers.dense(x, 3, kernel_initializer=init)
+    with tf.variable_scope("auto", reuse=tf.AUTO_REUSE):
+        a2 = tf.layers.dense(x, 3, kernel_initializer=init)
+    with tf.name_scope("ns"):
+        n1 = tf.layers.dense(x, 2, kernel_initializer=tf.ones_initializer())
+    shared = tf.layers.Dense(2, kernel_initializer=tf.ones_initializer(), name="shared")
+    s1, s2 = shared(x), shared.apply(x * 2.0)
+    frozen = tf.layers.Dense(2, trainable=False, name="frozen")
+    frozen(x)
+    return {"outputs": _names([h1, h2, a1, a2, n1, s1, s2]),
+            "global": _names(tf.global_variables()),
+            "trainable": _names(tf.trainable_variables()),
+            "shared": [shared.name, shared.scope_name, shared.count_params()],
+            "frozen": [_names(frozen.trainable_weights), _names(frozen.non_trainable_weights)]}
+
+
+def gradient_checker(tf, tmp):
+    X = np.array([[0.3, -1.2, 0.8], [1.5, 0.1, -0.4]])
+    x = tf.placeholder(tf.float64, [2, 3], name="x")
+    y = tf.tanh(tf.matmul(x, tf.constant(np.arange(6.0).reshape(3, 2) / 5.0)))
+    x2 = tf.constant(X, name="x2")
+    w = tf.constant(np.zeros(3), name="w")
+    u = tf.reduce_sum(x2 * w, axis=1)
+    with tf.Session():
+        single = tf.test.compute_gradient(x, [2, 3], y, [2, 2], x_init_value=X)
+        both = tf.test.compute_gradient([x2, w], [[2, 3], [3]], u, [2],
+                                        x_init_value=[X, np.array([1.0, -2.0, 0.5])])
+    return {"single": list(single), "both": [list(pair) for pair in both]}
+
+
 CASES = [graph_names, variable_scopes, gradients, optimizers, losses, conv_pool,
-         separable_layer, core_layers, saver, numeric_edges, errors, tensor_shape]
+         separable_layer, core_layers, saver, numeric_edges, errors, tensor_shape,
+         layer_scoping, gradient_checker]
