@@ -12,17 +12,17 @@ pytest.importorskip("matplotlib")
 
 def test_demo_trains_saves_draws_and_restores(load_example, tmp_path, capsys):
     out = tmp_path / "digits"
-    # Two epochs (a few seconds) already separate the classes well; the full demo's
-    # eight epochs reach about 98-99%.
-    r = load_example("demo").main(["--epochs", "2", "--batch-size", "32", "--out", str(out),
+    # Four epochs take a few seconds and reach 98-99% on every seed tried (0-7); the
+    # full demo's eight epochs reach 98-99.7%.
+    r = load_example("demo").main(["--epochs", "4", "--batch-size", "32", "--out", str(out),
                                    "--seed", "0", "--no-progress"])
-    assert r["test_accuracy"] >= 0.90, r["history"]
+    assert r["test_accuracy"] >= 0.95, r["history"]
     assert r["restored_accuracy"] == r["test_accuracy"]
-    assert len(r["history"]["test_acc"]) == 2
-    assert r["history"]["loss"][1] < r["history"]["loss"][0]
+    assert len(r["history"]["test_acc"]) == 4
+    assert r["history"]["loss"][-1] < r["history"]["loss"][0] / 10
 
     prefix = r["checkpoint"]
-    assert prefix == os.path.join(str(out), "model.ckpt-90")  # 2 epochs x 45 batches
+    assert prefix == os.path.join(str(out), "model.ckpt-180")  # 4 epochs x 45 batches
     for suffix in (".index", ".data-00000-of-00001", ".meta"):
         assert os.path.isfile(prefix + suffix)
     assert os.path.isfile(out / "checkpoint")
