@@ -17,6 +17,7 @@ chunks.
 import numpy as np
 
 from minigraph.ops.kernels import _alloc
+from minigraph.ops.kernels._blas import matmul_into, matmul_tn
 from minigraph.ops.kernels._jit import jit_parallel, prange, threads_for
 
 _CHUNK_BYTES = 16 << 20
@@ -105,7 +106,7 @@ def forward(x, w, strides, dilations, pads, out_hw):
         return out
     if _is_pointwise(kh, kw, pads):
         xs = _subsample(x, strides, out_hw)
-        np.matmul(xs.reshape(-1, c), w.reshape(c, f), out=out2)
+        matmul_into(xs.reshape(-1, c), w.reshape(c, f), out2)
         return out
     wmat = w.reshape(kh * kw * c, f)
     rows = n * oh_n
@@ -117,7 +118,7 @@ def forward(x, w, strides, dilations, pads, out_hw):
         with threads_for(part.size):
             _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
                     pads[0], pads[1], oh_n, r0, r1, part)
-        np.matmul(part, wmat, out=out2[r0 * ow_n:r1 * ow_n])
+        matmul_into(part, wmat, out2[r0 * ow_n:r1 * ow_n])
     return out
 
 
@@ -143,7 +144,7 @@ def backprop_input(dy, w, in_shape, strides, dilations, pads):
     if _is_pointwise(kh, kw, pads):
         wt = w.reshape(c, f).T
         if strides[0] == 1 and strides[1] == 1 and dy.shape[1:3] == (h, wd):
-            np.matmul(dy.reshape(-1, f), wt, out=dx.reshape(-1, c))
+            matmul_into(dy.reshape(-1, f), wt, dx.reshape(-1, c))
             return dx
         dx[...] = 0
         oh_n, ow_n = dy.shape[1], dy.shape[2]
@@ -161,7 +162,7 @@ def backprop_input(dy, w, in_shape, strides, dilations, pads):
         with threads_for(part.size):
             _dy2col(dy, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
                     pads[0], pads[1], h, r0, r1, part)
-        np.matmul(part, wt, out=dx2[r0 * wd:r1 * wd])
+        matmul_into(part, wt, dx2[r0 * wd:r1 * wd])
     return dx
 
 
@@ -183,7 +184,7 @@ def backprop_filter(x, dy, w_shape, strides, dilations, pads):
     dy2 = dy.reshape(-1, f)
     if _is_pointwise(kh, kw, pads):
         xs = _subsample(x, strides, (oh_n, ow_n))
-        return np.matmul(xs.reshape(-1, c).T, dy2).reshape(kh, kw, c, f)
+        return matmul_tn(xs.reshape(-1, c), dy2, x.dtype).reshape(kh, kw, c, f)
     dw = np.zeros((kh * kw * c, f), dtype=x.dtype)
     rows = n * oh_n
     step = _chunk_rows(rows, ow_n * kh * kw * c * x.itemsize)
@@ -194,5 +195,5 @@ def backprop_filter(x, dy, w_shape, strides, dilations, pads):
         with threads_for(part.size):
             _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
                     pads[0], pads[1], oh_n, r0, r1, part)
-        dw += part.T @ dy2[r0 * ow_n:r1 * ow_n]
+        dw += matmul_tn(part, dy2[r0 * ow_n:r1 * ow_n], x.dtype)
     return dw.reshape(kh, kw, c, f)
