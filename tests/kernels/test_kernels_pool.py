@@ -134,3 +134,15 @@ def test_kernels_run_as_plain_python_without_the_jit():
                          capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_import_minigraph_does_not_import_numba():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = ("import sys, minigraph as mg\n"
+            "x = mg.placeholder(mg.float32, [1, 4, 4, 2])\n"
+            "mg.nn.separable_conv2d(x, [[[[1.0], [1.0]]]], [[[[1.0], [1.0]]]], [1, 1, 1, 1], 'SAME')\n"
+            "mg.nn.max_pool(x, 2, 2, 'SAME')\n"
+            "assert 'numba' not in sys.modules, 'building conv/pool graphs must not import numba'\n")
+    out = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=root),
+                         cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
