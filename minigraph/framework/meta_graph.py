@@ -200,19 +200,8 @@ def _saver_def_dict(saver_def):
 
 
 def _atomic_write(path, text):
-    import tempfile
-
-    # Write next to the target and rename, so a reader never sees half a file.
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from minigraph.framework.file_io import atomic_write_string
+    atomic_write_string(path, text)
 
 
 # -- import ---------------------------------------------------------------------------------------

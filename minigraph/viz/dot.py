@@ -107,7 +107,7 @@ def _box_node(node):
                                            _params_text(params))]
     else:
         kind = "gradient_box" if all(_view.is_gradient_op(op) for op in ops) else "box"
-        lines = ["%d ops" % len(ops) + (" · " + _params_text(params) if params else "")]
+        lines = ["%d op%s" % (len(ops), "" if len(ops) == 1 else "s") + (" · " + _params_text(params) if params else "")]
         types = list(dict.fromkeys(op.type for op in ops))
         if len(types) <= 3:
             # A small box says what it computes ("DepthwiseConv2dNative, Conv2D").

@@ -149,3 +149,17 @@ def test_state_path_conflict_and_remove_checkpoint(tmp_path):
 def test_meta_graph_filename():
     assert cm.meta_graph_filename("/d/model.ckpt-100") == "/d/model.ckpt-100.meta"
     assert cm.meta_graph_filename("/d/model-00000-of-00002", "mg") == "/d/model.mg"
+
+
+def test_meta_graph_file_has_the_same_permissions_as_the_data(tmp_path):
+    import os
+    import stat
+
+    import minigraph as mg
+    mg.Variable(1.0, name="v")
+    saver = mg.train.Saver()
+    with mg.Session() as sess:
+        sess.run(mg.global_variables_initializer())
+        prefix = saver.save(sess, str(tmp_path / "model"))
+    mode = lambda p: stat.S_IMODE(os.stat(p).st_mode)  # noqa: E731
+    assert mode(prefix + ".meta") == mode(prefix + ".index")
