@@ -435,8 +435,8 @@ class Layer(NodeQueriesMixin):
                              % (self._name, self._graph, graph))
 
     def add_weight(self, name, shape, dtype=None, initializer=None, regularizer=None,
-                   trainable=None, constraint=None, use_resource=None, partitioner=None,
-                   **kwargs):
+                   trainable=None, constraint=None, use_resource=None, synchronization=None,
+                   aggregation=None, partitioner=None, **kwargs):
         """Create (or, when reusing, get) a variable `<layer scope>/<name>` of the layer.
 
         Args:
@@ -452,6 +452,8 @@ class Layer(NodeQueriesMixin):
             non-trainable.
           constraint: callable projection the optimizers apply after each update.
           use_resource: accepted for TF1 compatibility; minigraph has one variable kind.
+          synchronization, aggregation: accepted for TF1 compatibility (distribution
+            strategies); minigraph runs on one device, so they change nothing.
           partitioner: optional partitioner; then a `PartitionedVariable` is returned and
             each part is a weight of the layer.
 
@@ -463,7 +465,7 @@ class Layer(NodeQueriesMixin):
           TypeError: for an unknown keyword argument.
         """
         for kwarg in kwargs:
-            if kwarg not in ("experimental_autocast", "synchronization", "aggregation"):
+            if kwarg not in ("experimental_autocast",):
                 raise TypeError("Unknown keyword argument for add_weight of layer %s: %r"
                                 % (self._name, kwarg))
         if trainable is None:

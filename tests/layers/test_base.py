@@ -854,3 +854,23 @@ def _doc_examples():
 def test_doc_example_runs(index):
     code = _doc_examples()[index]
     exec(compile(code, "docs/layer_api.md example %d" % index, "exec"), {})
+
+
+def test_add_weight_positional_arguments_follow_tf1_order():
+    import minigraph as mg
+
+    class _L(mg.layers.Layer):
+        def build(self, input_shape):
+            part = mg.fixed_size_partitioner(2)
+            # TF 1.15 order: ..., constraint, use_resource, synchronization, aggregation,
+            # partitioner
+            self.w = self.add_weight("w", [4, 2], mg.float32, mg.ones_initializer(), None,
+                                     True, None, None, None, None, part)
+            self.built = True
+
+        def call(self, inputs):
+            return inputs
+
+    layer = _L()
+    layer(mg.placeholder(mg.float32, [None, 2]))
+    assert type(layer.w).__name__ == "PartitionedVariable"
