@@ -13,11 +13,24 @@ three things are timed:
 TF runs `tf.compat.v1.layers.separable_conv2d` in a `tf.compat.v1.Session` (graph mode,
 its defaults, i.e. oneDNN on); minigraph runs `mg.layers.separable_conv2d` the same way;
 PyTorch runs `Conv2d(C, C*M, k, groups=C)` + `Conv2d(C*M, F, 1)` on NCHW tensors. Every
-feed is 64-byte aligned (a misaligned feed makes TF copy it on every call). The
-implementations alternate within each round; the table shows per-call medians.
+feed is 64-byte aligned (a misaligned feed makes TF copy it on every call).
+
+Each framework runs in its own worker process (its thread pools - numba's, OpenBLAS's,
+TF's, PyTorch's OpenMP - would otherwise spin on the 2 cores while another framework
+runs and distort its times). The driver alternates between the workers within each
+round, with a short pause at each switch so the previous pools go idle; the table shows
+per-call medians.
+
+Two more configurations are shown when they apply:
+- "mg-512": minigraph with `OPENBLAS_CORETYPE=SkylakeX`, when NumPy's OpenBLAS chose its
+  AVX2 kernels ("Haswell") on a CPU that has AVX-512 (it does so on AMD Zen 4/5): the
+  pointwise products then run about twice as fast. Nothing else changes.
+- "TF-eigen": TF with `TF_ENABLE_ONEDNN_OPTS=0` (its Eigen CPU kernels, as on builds or
+  CPUs without oneDNN).
 
 "floor" is what this machine needs at least for the forward pass: NumPy's matmul of
-the pointwise part plus one read+write pass over the input and one over the output.
+the pointwise part (default OpenBLAS kernels) plus one read+write pass over the input
+and one over the output.
 
 Run: PYTHONPATH=. TF_USE_LEGACY_KERAS=1 /path/to/venv-with-tf-torch-numba/bin/python \
          benchmarks/bench_conv.py [--quick] [--cases 0,2]
@@ -139,62 +152,148 @@ def floor_ms(cfg, reps=7):
     return 1e3 * statistics.median(ts)
 
 
-def measure(runners, mode, rounds, calls):
-    """Median per-call ms of each runner, alternating runners within each round."""
-    for run in runners.values():
-        run[mode]()
-        run[mode]()
-    times = {name: [] for name in runners}
+def _worker(name, conn):
+    """Serve one framework: ("case", cfg) builds the runners, ("time", mode, calls)
+    returns per-call seconds, ("floor", cfg) the floor, None stops."""
+    lib = _import(name)
+    runners = None
+    while True:
+        msg = conn.recv()
+        if msg is None:
+            return
+        try:
+            if msg[0] == "case":
+                runners = None
+                cfg = msg[1]
+                runners = torch_runner(lib, cfg) if name == "torch" else graph_runner(lib, cfg)
+                conn.send("ok")
+            elif msg[0] == "floor":
+                conn.send(floor_ms(msg[1]))
+            else:
+                _, mode, calls = msg
+                fn = runners[mode]
+                ts = []
+                for _ in range(calls):
+                    t = time.perf_counter()
+                    fn()
+                    ts.append(time.perf_counter() - t)
+                conn.send(ts)
+        except Exception as e:  # report, keep serving
+            conn.send(e)
+
+
+def _import(name):
+    if name in ("minigraph", "mg-512"):
+        return mg
+    if name.startswith("TF"):
+        if name == "TF-eigen":
+            os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+        import tensorflow as tf
+        tf.compat.v1.disable_eager_execution()
+        return tf.compat.v1
+    import torch
+    torch.set_num_threads(os.cpu_count())
+    return torch
+
+
+def _ask(conn, msg):
+    conn.send(msg)
+    out = conn.recv()
+    if isinstance(out, Exception):
+        raise out
+    return out
+
+
+def measure(workers, mode, rounds, calls, pause=0.1):
+    """Median per-call ms of each worker, alternating workers within each round."""
+    for conn in workers.values():
+        _ask(conn, ("time", mode, 2))
+    times = {name: [] for name in workers}
     for r in range(rounds):
-        order = list(runners) if r % 2 == 0 else list(reversed(runners))
+        order = list(workers) if r % 2 == 0 else list(reversed(workers))
         for name in order:
-            fn = runners[name][mode]
-            for _ in range(calls):
-                t = time.perf_counter()
-                fn()
-                times[name].append(time.perf_counter() - t)
+            time.sleep(pause)
+            times[name] += _ask(workers[name], ("time", mode, calls))
     return {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
 
 
+def _available(name):
+    if name == "minigraph":
+        return True
+    if name == "mg-512":
+        return _avx2_blas_on_avx512_cpu()
+    import importlib.util
+    return importlib.util.find_spec("torch" if name == "torch" else "tensorflow") is not None
+
+
+def _avx2_blas_on_avx512_cpu():
+    from minigraph.ops.kernels import _blas
+    try:
+        with open("/proc/cpuinfo") as f:
+            avx512 = " avx512f " in f.read()
+    except OSError:
+        return False
+    return avx512 and (_blas.corename() or "").lower() in ("haswell", "zen")
+
+
+_WORKER_ENV = {"mg-512": {"OPENBLAS_CORETYPE": "SkylakeX"}}
+
+
 def main():
+    import multiprocessing as mp
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
     ap.add_argument("--cases", default=None, help="comma-separated case indices")
     ap.add_argument("--modes", default=",".join(MODES))
     args = ap.parse_args()
     rounds, calls = (3, 2) if args.quick else (5, 3)
-    libs = {"minigraph": mg}
-    try:
-        import tensorflow as tf
-        tf.compat.v1.disable_eager_execution()
-        libs["TF"] = tf.compat.v1
-    except ImportError:
-        print("TensorFlow not importable: no TF column.")
-    try:
-        import torch
-        torch.set_num_threads(os.cpu_count())
-        libs["torch"] = torch
-    except ImportError:
-        print("PyTorch not importable: no PyTorch column.")
+    cols = [name for name in ("minigraph", "mg-512", "TF", "TF-eigen", "torch")
+            if _available(name)]
+    for name in ("TF", "torch"):
+        if name not in cols:
+            print("%s not importable: no %s column." % (name, name))
+    ratios = [("minigraph", c) for c in cols if c not in ("minigraph", "mg-512")]
+    if "mg-512" in cols and "TF" in cols:
+        ratios.append(("mg-512", "TF"))
+    ctx = mp.get_context("spawn")
+    workers, procs = {}, []
+    for name in cols:
+        parent, child = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(name, child), daemon=True)
+        # The environment must be in place before the worker imports NumPy / TF.
+        saved = dict(os.environ)
+        os.environ.update(_WORKER_ENV.get(name, {}))
+        try:
+            proc.start()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+        workers[name] = parent
+        procs.append(proc)
     cases = CASES if args.cases is None else [CASES[int(i)] for i in args.cases.split(",")]
     modes = args.modes.split(",")
-    cols = [name for name in ("minigraph", "TF", "torch") if name in libs]
-    head = "%-38s %-8s" % ("case", "mode") + "".join("%11s" % (c + " ms") for c in cols)
-    head += "".join("%10s" % ("mg/" + c) for c in cols[1:]) + "%10s" % "floor ms"
-    print(head)
-    for label, cfg in cases:
-        runners = {}
-        for name in cols:
-            lib = libs[name]
-            runners[name] = torch_runner(lib, cfg) if name == "torch" else graph_runner(lib, cfg)
-        floor = floor_ms(cfg)
-        for mode in modes:
-            res = measure(runners, mode, rounds, calls)
-            line = "%-38s %-8s" % (label, mode) + "".join("%11.1f" % res[c] for c in cols)
-            line += "".join("%10.2f" % (res["minigraph"] / res[c]) for c in cols[1:])
-            line += "%10s" % ("%.1f" % floor if mode == "fwd" else "")
-            print(line, flush=True)
-        del runners
+    short = {"minigraph": "mg"}
+    head = "%-38s %-8s" % ("case", "mode") + "".join("%10s" % short.get(c, c) for c in cols)
+    head += "".join("%13s" % ("%s/%s" % (short.get(a, a), b)) for a, b in ratios)
+    head += "%9s" % "floor"
+    print("times in ms (median per call); ratios < 1 mean minigraph is faster", flush=True)
+    print(head, flush=True)
+    try:
+        for label, cfg in cases:
+            for conn in workers.values():
+                _ask(conn, ("case", cfg))
+            floor = _ask(workers["minigraph"], ("floor", cfg))
+            for mode in modes:
+                res = measure(workers, mode, rounds, calls)
+                line = "%-38s %-8s" % (label, mode) + "".join("%10.1f" % res[c] for c in cols)
+                line += "".join("%13.2f" % (res[a] / res[b]) for a, b in ratios)
+                line += "%9s" % ("%.1f" % floor if mode == "fwd" else "")
+                print(line, flush=True)
+    finally:
+        for conn in workers.values():
+            conn.send(None)
+        for proc in procs:
+            proc.join(timeout=10)
 
 
 if __name__ == "__main__":

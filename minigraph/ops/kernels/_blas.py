@@ -4,9 +4,10 @@ Left to itself, OpenBLAS runs a large product on its own thread pool, whose work
 then busy-wait (yielding) for about a tenth of a second for more work. On a 2-core
 machine they take a core away from the numba kernel that runs next (a depthwise
 convolution right after a pointwise one ran 2x slower in measurements). So the kernels
-ask OpenBLAS for one thread per call (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27,
-which NumPy 2 bundles; it only affects the calling thread) and split the rows of the
-product over a small pool of Python threads instead, whose idle workers sleep. Where
+run every product on a small pool of Python threads that each ask OpenBLAS for one
+thread (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27, which NumPy 2 bundles;
+it only affects the calling thread), splitting the rows of large products over them;
+idle pool threads sleep. Where
 that function is missing (another BLAS), products simply go to `np.matmul`.
 
 The thread count follows numba's (NUMBA_NUM_THREADS), like the other kernels.
@@ -28,7 +29,12 @@ _lock = threading.Lock()
 _local = threading.local()
 
 
-def _find_set_local():
+def _openblas_libs():
+    """Paths of the loaded OpenBLAS libraries, NumPy's first.
+
+    SciPy (which numba imports when it is installed) brings a second OpenBLAS with its
+    own thread pool; it is never the one NumPy's matmul calls.
+    """
     paths = []
     try:
         with open("/proc/self/maps") as f:
@@ -37,8 +43,16 @@ def _find_set_local():
                 if "openblas" in os.path.basename(path).lower() and path not in paths:
                     paths.append(path)
     except OSError:
-        return None
-    for path in paths:
+        pass
+    def rank(path):
+        folder = os.path.basename(os.path.dirname(path))
+        return (folder != "numpy.libs", folder == "scipy.libs" or "/scipy/" in path)
+    paths.sort(key=rank)
+    return paths
+
+
+def _find_set_local():
+    for path in _openblas_libs():
         try:
             lib = ctypes.CDLL(path)
             fn = lib.openblas_set_num_threads_local
@@ -47,6 +61,27 @@ def _find_set_local():
         fn.argtypes = [ctypes.c_int]
         fn.restype = ctypes.c_int
         return fn
+    return None
+
+
+def corename():
+    """The CPU kernel set NumPy's OpenBLAS chose (e.g. "Haswell", "SkylakeX"), or None.
+
+    NumPy's OpenBLAS picks its AVX2 kernels ("Haswell") on some AVX-512 CPUs it does not
+    know (AMD Zen 4/5); `OPENBLAS_CORETYPE=SkylakeX` in the environment before Python
+    starts then makes float32 products about twice as fast.
+    """
+    for path in _openblas_libs():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("openblas_get_corename", "scipy_openblas_get_corename64_",
+                     "scipy_openblas_get_corename"):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                fn.restype = ctypes.c_char_p
+                return fn().decode()
     return None
 
 
@@ -83,31 +118,35 @@ def _pool(size):
 
 
 def _run_split(parts):
-    """Run the zero-argument callables `parts`, the first on this thread."""
-    fn = _set_local()
-    prev = fn(1) if fn is not None else None
-    try:
-        futures = [_pool(len(parts) - 1).submit(p) for p in parts[1:]]
-        parts[0]()
-        return [f.result() for f in futures]
-    finally:
-        if fn is not None:
-            fn(prev)
+    """Run the zero-argument callables `parts` on the pool threads and wait for them.
+
+    Never on the calling thread: switching its OpenBLAS thread count back and forth
+    (to leave the caller's own NumPy calls alone) wakes OpenBLAS's pool, which then
+    spins for a few hundred milliseconds, halving the speed of every numba kernel in
+    that time. The pool threads are set to one OpenBLAS thread once, for good.
+    """
+    futures = [_pool(max(len(parts), num_threads())).submit(p) for p in parts]
+    return [f.result() for f in futures]
 
 
 def _n_parts(work, rows):
-    if work < _MIN_SPLIT_WORK or _set_local() is None:
+    if work < _MIN_SPLIT_WORK:
         return 1
     return max(1, min(num_threads(), rows))
 
 
+def _direct():
+    # Without a thread-local OpenBLAS control, NumPy's own threading is the best we have.
+    return _set_local() is None
+
+
 def matmul_into(a, b, out):
     """out[...] = a @ b for 2-D `a` [m, k], `b` [k, n], C-contiguous `out` [m, n]."""
-    m = a.shape[0]
-    n = _n_parts(m * a.shape[1] * b.shape[1], m)
-    if n == 1:
+    if _direct():
         np.matmul(a, b, out=out)
         return out
+    m = a.shape[0]
+    n = _n_parts(m * a.shape[1] * b.shape[1], m)
     bounds = [m * i // n for i in range(n + 1)]
     _run_split([lambda lo=lo, hi=hi: np.matmul(a[lo:hi], b, out=out[lo:hi])
                 for lo, hi in zip(bounds[:-1], bounds[1:])])
@@ -116,14 +155,16 @@ def matmul_into(a, b, out):
 
 def matmul_tn(a, b, dtype):
     """a.T @ b for `a` [k, m], `b` [k, n] with k large: split over k, partials summed."""
+    if _direct():
+        return np.matmul(a.T, b).astype(dtype, copy=False)
     k = a.shape[0]
     n = _n_parts(k * a.shape[1] * b.shape[1], k)
-    if n == 1:
-        return np.matmul(a.T, b).astype(dtype, copy=False)
     bounds = [k * i // n for i in range(n + 1)]
     results = [None] * n
 
     def part(i):
         results[i] = np.matmul(a[bounds[i]:bounds[i + 1]].T, b[bounds[i]:bounds[i + 1]])
     _run_split([lambda i=i: part(i) for i in range(n)])
-    return np.sum(results, axis=0, dtype=dtype) if n > 1 else results[0]
+    if n == 1:
+        return results[0].astype(dtype, copy=False)
+    return np.sum(results, axis=0, dtype=dtype)

@@ -25,8 +25,17 @@ with other processes, which would swamp a kernel of a few microseconds.
 first use, so numba (about 0.5 s to import) loads only when a conv or pool op runs.
 """
 import contextlib
+import os
 
-import numba
+# numba's OpenMP workers busy-wait after every parallel loop by default. On a 2-core
+# machine that steals the core the next op needs (a BLAS product on another thread,
+# the main thread's Python): a small separable-conv forward+backward ran 6x slower.
+# Passive waiting lets idle workers sleep. It must be in the environment before numba
+# starts its pool (its first parallel call, after this import), and a user's own
+# choice wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
 
 # Below this much work (multiply-adds or elements touched), one thread is faster.
 MIN_PARALLEL_WORK = 1 << 20
