@@ -246,7 +246,7 @@ def main():
     ap.add_argument("--cases", default=None, help="comma-separated case indices")
     ap.add_argument("--modes", default=",".join(MODES))
     args = ap.parse_args()
-    rounds, calls = (3, 2) if args.quick else (5, 3)
+    rounds, calls = (3, 3) if args.quick else (5, 5)
     cols = [name for name in ("minigraph", "mg-512", "TF", "TF-eigen", "torch")
             if _available(name)]
     for name in ("TF", "torch"):
