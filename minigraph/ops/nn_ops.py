@@ -369,8 +369,7 @@ class BiasAdd(Op):
 
     def infer(self, op):
         x, b = op.inputs
-        dt = check_float(op, [x, b], ["value", "bias"]) if x.dtype.is_floating \
-            else x.dtype
+        dt = x.dtype
         if b.dtype != x.dtype:
             raise TypeError("Input 'bias' of 'BiasAdd' Op (%s) has type %s that does not match "
                             "type %s of argument 'value'." % (op.name, b.dtype.name, x.dtype.name))
