@@ -122,3 +122,18 @@ def test_geometry_follows_tf_padding_split():
     assert geometry.output_size(6, 3, 2, 1, "SAME") == (3, 0, 1)
     assert geometry.output_size(9, 3, 1, 2, "VALID") == (5, 0, 0)
     assert geometry.output_size(None, 3, 1, 1, "SAME") == (None, None, None)
+
+
+def test_blas_products_split_over_threads_match_numpy():
+    from minigraph.ops.kernels import _blas
+    rs = np.random.RandomState(2)
+    for dt in (np.float32, np.float64):
+        a, b = rs.rand(5001, 64).astype(dt), rs.rand(64, 33).astype(dt)
+        out = np.empty((5001, 33), dt)
+        np.testing.assert_allclose(_blas.matmul_into(a, b, out), a @ b, rtol=1e-5)
+        c, d = rs.rand(20001, 16).astype(dt), rs.rand(20001, 17).astype(dt)
+        got = _blas.matmul_tn(c, d, dt)
+        assert got.dtype == dt
+        np.testing.assert_allclose(got, c.T @ d, rtol=1e-5)
+        small = _blas.matmul_tn(c[:10], d[:10], dt)
+        np.testing.assert_allclose(small, c[:10].T @ d[:10], rtol=1e-5)

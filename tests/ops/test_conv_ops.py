@@ -302,3 +302,36 @@ def test_backprop_functions_match_reference():
     with pytest.raises(ValueError, match="out_backprop has height size 5 but the forward"):
         mg.nn.conv2d_backprop_input([2, 7, 6, 3], r.rand(3, 3, 3, 6), r.rand(2, 5, 3, 6),
                                     [1, 2, 2, 1], "SAME")
+
+
+def test_concurrent_runs_from_two_threads_agree():
+    # Large enough to take the parallel kernels, the BLAS thread pool and the buffer pool.
+    import threading
+    r = rng(11)
+    x = mg.placeholder(mg.float32, [4, 32, 32, 32])
+    dw = mg.constant(r.rand(3, 3, 32, 1).astype(np.float32))
+    pw = mg.constant(r.rand(1, 1, 32, 64).astype(np.float32))
+    y = mg.nn.bias_add(mg.nn.separable_conv2d(x, dw, pw, [1, 1, 1, 1], "SAME"),
+                       mg.constant(r.rand(64).astype(np.float32)))
+    grads = mg.gradients(y, [x, dw, pw])
+    feeds = [r.rand(4, 32, 32, 32).astype(np.float32) for _ in range(2)]
+    with mg.Session() as sess:
+        want = [sess.run([y] + grads, {x: f}) for f in feeds]
+        got, errors = [[] for _ in feeds], []
+
+        def work(i):
+            try:
+                for _ in range(5):
+                    got[i].append(sess.run([y] + grads, {x: feeds[i]}))
+            except Exception as e:  # pragma: no cover - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+    for i in range(2):
+        for run in got[i]:
+            for a, b in zip(run, want[i]):
+                np.testing.assert_array_equal(a, b)
