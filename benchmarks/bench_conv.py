@@ -18,8 +18,8 @@ feed is 64-byte aligned (a misaligned feed makes TF copy it on every call).
 Each framework runs in its own worker process (its thread pools - numba's, OpenBLAS's,
 TF's, PyTorch's OpenMP - would otherwise spin on the 2 cores while another framework
 runs and distort its times). The driver alternates between the workers within each
-round, with a short pause at each switch so the previous pools go idle; the table shows
-per-call medians.
+round, with a short pause at each switch so the previous pools go idle; a worker's round
+lasts at least 0.15 s (more calls for fast cases); the table shows per-call medians.
 
 Two more configurations are shown when they apply:
 - "mg-512": minigraph with `OPENBLAS_CORETYPE=SkylakeX`, when NumPy's OpenBLAS chose its
@@ -128,7 +128,7 @@ def torch_runner(torch, cfg):
     return {"fwd": fwd, "fwd+bwd": fwd_bwd, "train": train}
 
 
-def floor_ms(cfg, reps=7):
+def floor_ms(cfg, reps=15):
     """Pointwise matmul + one pass over the input and one over the output, in ms."""
     oh, ow = out_hw(cfg)
     cm = cfg["c"] * cfg["m"]
@@ -204,16 +204,23 @@ def _ask(conn, msg):
     return out
 
 
-def measure(workers, mode, rounds, calls, pause=0.1):
-    """Median per-call ms of each worker, alternating workers within each round."""
-    for conn in workers.values():
-        _ask(conn, ("time", mode, 2))
+def measure(workers, mode, rounds, calls, pause=0.1, min_round=0.15):
+    """Median per-call ms of each worker, alternating workers within each round.
+
+    A round of a worker lasts at least `min_round` seconds (more calls for fast cases),
+    so its first call after the pause - threads waking, caches cold - does not decide
+    the median.
+    """
+    n_calls = {}
+    for name, conn in workers.items():
+        est = statistics.median(_ask(conn, ("time", mode, 3)))
+        n_calls[name] = max(calls, min(200, int(min_round / max(est, 1e-6))))
     times = {name: [] for name in workers}
     for r in range(rounds):
         order = list(workers) if r % 2 == 0 else list(reversed(workers))
         for name in order:
             time.sleep(pause)
-            times[name] += _ask(workers[name], ("time", mode, calls))
+            times[name] += _ask(workers[name], ("time", mode, n_calls[name]))
     return {name: 1e3 * statistics.median(ts) for name, ts in times.items()}
 
 
