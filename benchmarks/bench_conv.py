@@ -21,15 +21,11 @@ runs and distort its times). The driver alternates between the workers within ea
 round, with a short pause at each switch so the previous pools go idle; a worker's round
 lasts at least 0.15 s (more calls for fast cases); the table shows per-call medians.
 
-Two more configurations are shown when they apply:
-- "mg-512": minigraph with `OPENBLAS_CORETYPE=SkylakeX`, when NumPy's OpenBLAS chose its
-  AVX2 kernels ("Haswell") on a CPU that has AVX-512 (it does so on AMD Zen 4/5): the
-  pointwise products then run about twice as fast. Nothing else changes.
-- "TF-eigen": TF with `TF_ENABLE_ONEDNN_OPTS=0` (its Eigen CPU kernels, as on builds or
-  CPUs without oneDNN).
+"TF-eigen" is TF with `TF_ENABLE_ONEDNN_OPTS=0` (its Eigen CPU kernels, as on builds or
+CPUs without oneDNN).
 
 "floor" is what this machine needs at least for the forward pass: NumPy's matmul of
-the pointwise part (default OpenBLAS kernels) plus one read+write pass over the input
+the pointwise part (NumPy's own OpenBLAS) plus one read+write pass over the input
 and one over the output.
 
 Run: PYTHONPATH=. TF_USE_LEGACY_KERAS=1 /path/to/venv-with-tf-torch-numba/bin/python \
@@ -183,7 +179,7 @@ def _worker(name, conn):
 
 
 def _import(name):
-    if name in ("minigraph", "mg-512"):
+    if name == "minigraph":
         return mg
     if name.startswith("TF"):
         if name == "TF-eigen":
@@ -227,23 +223,8 @@ def measure(workers, mode, rounds, calls, pause=0.1, min_round=0.15):
 def _available(name):
     if name == "minigraph":
         return True
-    if name == "mg-512":
-        return _avx2_blas_on_avx512_cpu()
     import importlib.util
     return importlib.util.find_spec("torch" if name == "torch" else "tensorflow") is not None
-
-
-def _avx2_blas_on_avx512_cpu():
-    from minigraph.ops.kernels import _blas
-    try:
-        with open("/proc/cpuinfo") as f:
-            avx512 = " avx512f " in f.read()
-    except OSError:
-        return False
-    return avx512 and (_blas.corename() or "").lower() in ("haswell", "zen")
-
-
-_WORKER_ENV = {"mg-512": {"OPENBLAS_CORETYPE": "SkylakeX"}}
 
 
 def main():
@@ -254,27 +235,17 @@ def main():
     ap.add_argument("--modes", default=",".join(MODES))
     args = ap.parse_args()
     rounds, calls = (3, 3) if args.quick else (5, 5)
-    cols = [name for name in ("minigraph", "mg-512", "TF", "TF-eigen", "torch")
-            if _available(name)]
+    cols = [name for name in ("minigraph", "TF", "TF-eigen", "torch") if _available(name)]
     for name in ("TF", "torch"):
         if name not in cols:
             print("%s not importable: no %s column." % (name, name))
-    ratios = [("minigraph", c) for c in cols if c not in ("minigraph", "mg-512")]
-    if "mg-512" in cols and "TF" in cols:
-        ratios.append(("mg-512", "TF"))
+    ratios = [("minigraph", c) for c in cols if c != "minigraph"]
     ctx = mp.get_context("spawn")
     workers, procs = {}, []
     for name in cols:
         parent, child = ctx.Pipe()
         proc = ctx.Process(target=_worker, args=(name, child), daemon=True)
-        # The environment must be in place before the worker imports NumPy / TF.
-        saved = dict(os.environ)
-        os.environ.update(_WORKER_ENV.get(name, {}))
-        try:
-            proc.start()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        proc.start()
         workers[name] = parent
         procs.append(proc)
     cases = CASES if args.cases is None else [CASES[int(i)] for i in args.cases.split(",")]

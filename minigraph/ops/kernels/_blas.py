@@ -1,16 +1,24 @@
-"""Matrix products for the conv kernels: NumPy's BLAS, split over our own threads.
+"""Matrix products for the conv kernels: OpenBLAS, split over our own threads.
 
-Left to itself, OpenBLAS runs a large product on its own thread pool, whose workers
-then busy-wait (yielding) for about a tenth of a second for more work. On a 2-core
-machine they take a core away from the numba kernel that runs next (a depthwise
-convolution right after a pointwise one ran 2x slower in measurements). So the kernels
-run every product on a small pool of Python threads that each ask OpenBLAS for one
-thread (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27, which NumPy 2 bundles;
-it only affects the calling thread), splitting the rows of large products over them;
-idle pool threads sleep. Where
-that function is missing (another BLAS), products simply go to `np.matmul`.
+Two problems with calling `np.matmul` directly, both measured on a 2-core AMD Zen 5:
 
-The thread count follows numba's (NUMBA_NUM_THREADS), like the other kernels.
+1. OpenBLAS runs a large product on its own thread pool, whose workers then busy-wait
+   (yielding) for a few hundred milliseconds. They take a core away from the numba
+   kernel that runs next: a depthwise convolution after a pointwise one ran 2x slower.
+   So every product runs on a small pool of Python threads that each ask OpenBLAS for
+   one thread (`openblas_set_num_threads_local`, OpenBLAS >= 0.3.27, as NumPy 2
+   bundles; it only affects the calling thread), the rows of large products split over
+   them. Idle pool threads sleep.
+2. NumPy's OpenBLAS picks its AVX2 kernels ("Haswell") on AVX-512 CPUs it does not know
+   (AMD Zen 4/5), which halves float32 product speed. OpenBLAS chooses its kernels only
+   when it is loaded, from `OPENBLAS_CORETYPE`. So, on Linux, when the CPU has AVX-512
+   and NumPy's OpenBLAS did not pick it, we load a private copy of that same library
+   from memory (`memfd_create`) with `OPENBLAS_CORETYPE=SkylakeX` and
+   `OPENBLAS_NUM_THREADS=1` (no thread pool at all) and call its `cblas_?gemm`. NumPy's
+   own copy is untouched. `MINIGRAPH_PRIVATE_BLAS=0` turns this off.
+
+Without OpenBLAS (another BLAS), products simply go to `np.matmul`. The thread count
+follows numba's (NUMBA_NUM_THREADS), like the other kernels.
 """
 import concurrent.futures
 import ctypes
@@ -21,14 +29,17 @@ import numpy as np
 
 from minigraph.ops.kernels._jit import num_threads
 
-# Products smaller than this (multiply-adds) stay on the calling thread.
+# Products smaller than this (multiply-adds) are not split.
 _MIN_SPLIT_WORK = 1 << 22
 
-_state = {"set_local": None, "probed": False, "pool": None, "pool_size": 0}
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+_AVX512_FLAGS = ("avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
+
+_state = {"probed": False, "set_local": None, "gemm": None, "pool": None, "pool_size": 0}
 _lock = threading.Lock()
-_local = threading.local()
 
 
+# -- finding OpenBLAS ----------------------------------------------------------------------------
 def _openblas_libs():
     """Paths of the loaded OpenBLAS libraries, NumPy's first.
 
@@ -40,10 +51,12 @@ def _openblas_libs():
         with open("/proc/self/maps") as f:
             for line in f:
                 path = line.split()[-1]
-                if "openblas" in os.path.basename(path).lower() and path not in paths:
+                if (path.startswith("/") and "openblas" in os.path.basename(path).lower()
+                        and os.path.isfile(path) and path not in paths):
                     paths.append(path)
     except OSError:
         pass
+
     def rank(path):
         folder = os.path.basename(os.path.dirname(path))
         return (folder != "numpy.libs", folder == "scipy.libs" or "/scipy/" in path)
@@ -51,62 +64,123 @@ def _openblas_libs():
     return paths
 
 
-def _find_set_local():
-    for path in _openblas_libs():
-        try:
-            lib = ctypes.CDLL(path)
-            fn = lib.openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        fn.argtypes = [ctypes.c_int]
-        fn.restype = ctypes.c_int
-        return fn
-    return None
+def _symbol(lib, *names):
+    for name in names:
+        fn = getattr(lib, name, None)
+        if fn is not None:
+            return name, fn
+    return None, None
+
+
+def _corename_of(lib):
+    _, fn = _symbol(lib, "openblas_get_corename", "scipy_openblas_get_corename64_",
+                    "scipy_openblas_get_corename")
+    if fn is None:
+        return None
+    fn.restype = ctypes.c_char_p
+    return fn().decode()
 
 
 def corename():
-    """The CPU kernel set NumPy's OpenBLAS chose (e.g. "Haswell", "SkylakeX"), or None.
-
-    NumPy's OpenBLAS picks its AVX2 kernels ("Haswell") on some AVX-512 CPUs it does not
-    know (AMD Zen 4/5); `OPENBLAS_CORETYPE=SkylakeX` in the environment before Python
-    starts then makes float32 products about twice as fast.
-    """
+    """The CPU kernel set NumPy's OpenBLAS chose (e.g. "Haswell", "SkylakeX"), or None."""
     for path in _openblas_libs():
         try:
-            lib = ctypes.CDLL(path)
+            name = _corename_of(ctypes.CDLL(path))
         except OSError:
             continue
-        for name in ("openblas_get_corename", "scipy_openblas_get_corename64_",
-                     "scipy_openblas_get_corename"):
-            fn = getattr(lib, name, None)
-            if fn is not None:
-                fn.restype = ctypes.c_char_p
-                return fn().decode()
+        if name is not None:
+            return name
     return None
 
 
-def _set_local():
-    if not _state["probed"]:
-        with _lock:
-            if not _state["probed"]:
-                _state["set_local"] = _find_set_local()
-                _state["probed"] = True
-    return _state["set_local"]
+def _gemm_functions(lib):
+    """{dtype: cblas_?gemm} of an OpenBLAS library, typed for ctypes, or None."""
+    out = {}
+    for dt, letter, scalar in ((np.float32, "s", ctypes.c_float), (np.float64, "d", ctypes.c_double)):
+        name, fn = _symbol(lib, "cblas_%sgemm" % letter, "scipy_cblas_%sgemm64_" % letter,
+                           "cblas_%sgemm64_" % letter, "scipy_cblas_%sgemm" % letter)
+        if fn is None:
+            return None
+        # Libraries built for 64-bit BLAS integers carry a "64_" suffix.
+        i = ctypes.c_int64 if name.endswith("64_") else ctypes.c_int
+        fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, scalar,
+                       ctypes.c_void_p, i, ctypes.c_void_p, i, scalar, ctypes.c_void_p, i]
+        fn.restype = None
+        out[np.dtype(dt)] = fn
+    return out
 
 
+def _cpu_has_avx512():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(next(line for line in f if line.startswith("flags")).split())
+    except (OSError, StopIteration):
+        return False
+    return all(flag in flags for flag in _AVX512_FLAGS)
+
+
+def _load_private_avx512(path):
+    """A private, pool-less copy of the OpenBLAS at `path` using its AVX-512 kernels."""
+    fd = os.memfd_create("minigraph-openblas")
+    with open(path, "rb") as src:
+        data = memoryview(src.read())
+    while data:
+        data = data[os.write(fd, data):]
+    keys = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS")
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(OPENBLAS_CORETYPE="SkylakeX", OPENBLAS_NUM_THREADS="1")
+    try:
+        lib = ctypes.CDLL("/proc/self/fd/%d" % fd)  # the library reads both when loaded
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    if (_corename_of(lib) or "").lower() != "skylakex":
+        return None
+    return _gemm_functions(lib)
+
+
+def _probe():
+    if _state["probed"]:
+        return
+    with _lock:
+        if _state["probed"]:
+            return
+        for path in _openblas_libs():
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            _, fn = _symbol(lib, "openblas_set_num_threads_local")
+            if fn is None:
+                continue
+            fn.argtypes = [ctypes.c_int]
+            fn.restype = ctypes.c_int
+            _state["set_local"] = fn
+            if (os.environ.get("MINIGRAPH_PRIVATE_BLAS", "1") != "0"
+                    and hasattr(os, "memfd_create") and _cpu_has_avx512()
+                    and (_corename_of(lib) or "").lower() in ("haswell", "zen")):
+                try:
+                    _state["gemm"] = _load_private_avx512(path)
+                except (OSError, AttributeError, ValueError):
+                    _state["gemm"] = None
+            break
+        _state["probed"] = True
+
+
+# -- running products ----------------------------------------------------------------------------
 def _single_threaded_blas():
-    # Once per thread: OpenBLAS calls from this thread use no pool.
-    if not getattr(_local, "single", False):
-        fn = _set_local()
-        if fn is not None:
-            fn(1)
-        _local.single = True
+    fn = _state["set_local"]
+    if fn is not None:
+        fn(1)
 
 
 def _pool(size):
-    if _state["pool_size"] != size:
+    if _state["pool_size"] < size:
         with _lock:
-            if _state["pool_size"] != size:
+            if _state["pool_size"] < size:
                 old = _state["pool"]
                 _state["pool"] = concurrent.futures.ThreadPoolExecutor(
                     max_workers=size, thread_name_prefix="minigraph-blas",
@@ -117,13 +191,11 @@ def _pool(size):
     return _state["pool"]
 
 
-def _run_split(parts):
+def _run(parts):
     """Run the zero-argument callables `parts` on the pool threads and wait for them.
 
     Never on the calling thread: switching its OpenBLAS thread count back and forth
-    (to leave the caller's own NumPy calls alone) wakes OpenBLAS's pool, which then
-    spins for a few hundred milliseconds, halving the speed of every numba kernel in
-    that time. The pool threads are set to one OpenBLAS thread once, for good.
+    (to leave the caller's own NumPy calls alone) would wake OpenBLAS's pool.
     """
     futures = [_pool(max(len(parts), num_threads())).submit(p) for p in parts]
     return [f.result() for f in futures]
@@ -135,36 +207,51 @@ def _n_parts(work, rows):
     return max(1, min(num_threads(), rows))
 
 
-def _direct():
-    # Without a thread-local OpenBLAS control, NumPy's own threading is the best we have.
-    return _set_local() is None
+def _gemm(trans_a, a, b, out):
+    """out = op(a) @ b with the private library when it can, else NumPy."""
+    gemm = _state["gemm"]
+    fn = None if gemm is None else gemm.get(out.dtype)
+    if fn is None or a.dtype != out.dtype or b.dtype != out.dtype or not (
+            a.flags.c_contiguous and b.flags.c_contiguous and out.flags.c_contiguous):
+        np.matmul(a.T if trans_a else a, b, out=out)
+        return
+    m, n = out.shape
+    k = b.shape[0]
+    fn(_ROW_MAJOR, _TRANS if trans_a else _NO_TRANS, _NO_TRANS, m, n, k, 1.0,
+       a.ctypes.data, a.shape[1], b.ctypes.data, n, 0.0, out.ctypes.data, n)
 
 
 def matmul_into(a, b, out):
     """out[...] = a @ b for 2-D `a` [m, k], `b` [k, n], C-contiguous `out` [m, n]."""
-    if _direct():
+    _probe()
+    if _state["set_local"] is None:
         np.matmul(a, b, out=out)
         return out
     m = a.shape[0]
+    if m == 0 or a.shape[1] == 0:
+        out[...] = 0
+        return out
     n = _n_parts(m * a.shape[1] * b.shape[1], m)
     bounds = [m * i // n for i in range(n + 1)]
-    _run_split([lambda lo=lo, hi=hi: np.matmul(a[lo:hi], b, out=out[lo:hi])
-                for lo, hi in zip(bounds[:-1], bounds[1:])])
+    b = np.ascontiguousarray(b)
+    _run([lambda lo=lo, hi=hi: _gemm(False, a[lo:hi], b, out[lo:hi])
+          for lo, hi in zip(bounds[:-1], bounds[1:])])
     return out
 
 
 def matmul_tn(a, b, dtype):
     """a.T @ b for `a` [k, m], `b` [k, n] with k large: split over k, partials summed."""
-    if _direct():
+    _probe()
+    if _state["set_local"] is None:
         return np.matmul(a.T, b).astype(dtype, copy=False)
     k = a.shape[0]
+    if k == 0:
+        return np.zeros((a.shape[1], b.shape[1]), dtype=dtype)
     n = _n_parts(k * a.shape[1] * b.shape[1], k)
     bounds = [k * i // n for i in range(n + 1)]
-    results = [None] * n
-
-    def part(i):
-        results[i] = np.matmul(a[bounds[i]:bounds[i + 1]].T, b[bounds[i]:bounds[i + 1]])
-    _run_split([lambda i=i: part(i) for i in range(n)])
+    results = [np.empty((a.shape[1], b.shape[1]), dtype=np.result_type(a, b)) for _ in range(n)]
+    _run([lambda i=i: _gemm(True, a[bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]],
+                            results[i]) for i in range(n)])
     if n == 1:
         return results[0].astype(dtype, copy=False)
     return np.sum(results, axis=0, dtype=dtype)
