@@ -191,14 +191,20 @@ def _pool(size):
     return _state["pool"]
 
 
-def _run(parts):
-    """Run the zero-argument callables `parts` on the pool threads and wait for them.
+def _run(parts, dtype):
+    """Run the zero-argument callables `parts` and wait for them.
 
-    Never on the calling thread: switching its OpenBLAS thread count back and forth
-    (to leave the caller's own NumPy calls alone) would wake OpenBLAS's pool.
+    On the pool threads, except a single part that the private library (pool-less, so
+    harmless anywhere) runs: on the calling thread. NumPy's OpenBLAS never runs on the
+    calling thread: switching its thread count back and forth (to leave the caller's
+    own NumPy calls alone) would wake OpenBLAS's pool.
     """
+    if len(parts) == 1 and _state["gemm"] is not None and np.dtype(dtype) in _state["gemm"]:
+        parts[0]()
+        return
     futures = [_pool(max(len(parts), num_threads())).submit(p) for p in parts]
-    return [f.result() for f in futures]
+    for f in futures:
+        f.result()
 
 
 def _n_parts(work, rows):
@@ -235,7 +241,7 @@ def matmul_into(a, b, out):
     bounds = [m * i // n for i in range(n + 1)]
     b = np.ascontiguousarray(b)
     _run([lambda lo=lo, hi=hi: _gemm(False, a[lo:hi], b, out[lo:hi])
-          for lo, hi in zip(bounds[:-1], bounds[1:])])
+          for lo, hi in zip(bounds[:-1], bounds[1:])], out.dtype)
     return out
 
 
@@ -251,7 +257,7 @@ def matmul_tn(a, b, dtype):
     bounds = [k * i // n for i in range(n + 1)]
     results = [np.empty((a.shape[1], b.shape[1]), dtype=np.result_type(a, b)) for _ in range(n)]
     _run([lambda i=i: _gemm(True, a[bounds[i]:bounds[i + 1]], b[bounds[i]:bounds[i + 1]],
-                            results[i]) for i in range(n)])
+                            results[i]) for i in range(n)], results[0].dtype)
     if n == 1:
         return results[0].astype(dtype, copy=False)
     return np.sum(results, axis=0, dtype=dtype)
