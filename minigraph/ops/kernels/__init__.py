@@ -11,5 +11,8 @@ Conventions shared by every kernel module:
 - geometry (output sizes, TF's SAME/VALID padding split) comes from `geometry`, which
   the graph side uses too, so shape inference and kernels can never disagree;
 - integer arguments are plain Python ints, so each kernel compiles one specialization
-  per float dtype.
+  per float dtype;
+- large outputs come from `_alloc.empty` (recycled buffers, no page faults), matrix
+  products go through `_blas` (our threads, AVX-512 OpenBLAS where NumPy's is not), and
+  every numba option lives in `_jit`.
 """

@@ -132,6 +132,7 @@ def _load_private_avx512(path):
     try:
         lib = ctypes.CDLL("/proc/self/fd/%d" % fd)  # the library reads both when loaded
     finally:
+        os.close(fd)  # the loader keeps its own mapping
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
