@@ -2,7 +2,8 @@
 
 Both work on a [rows, channels, inner] view: NHWC-like layouts have inner == 1 (the
 channel axis is last), NCHW-like layouts have rows == batch and inner == the spatial
-size. The gradient sums in float64 per thread chunk, then once over the chunks.
+size. The gradient sums short blocks in the input dtype, those into float64 per thread
+chunk, then once over the chunks.
 """
 import numpy as np
 
@@ -39,14 +40,23 @@ def _add_middle(x, b, out):
 
 @jit_parallel
 def _grad_last(g, parts):
+    # Sums run in g's dtype over blocks of 32 rows, then go into float64 partials: the
+    # inner loop stays a plain vector add, and long sums stay accurate.
     rows, c = g.shape
     n_parts = parts.shape[0]
     for p in prange(n_parts):
         acc = parts[p]
-        for r in range(p * rows // n_parts, (p + 1) * rows // n_parts):
+        blk = np.zeros(c, dtype=g.dtype)
+        r0 = p * rows // n_parts
+        r1 = (p + 1) * rows // n_parts
+        for r in range(r0, r1):
             gr = g[r]
             for k in range(c):
-                acc[k] += gr[k]
+                blk[k] += gr[k]
+            if (r - r0) % 32 == 31 or r == r1 - 1:
+                for k in range(c):
+                    acc[k] += blk[k]
+                    blk[k] = 0
 
 
 @jit_parallel
