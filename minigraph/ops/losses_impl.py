@@ -143,6 +143,15 @@ def _require(what, value):
         raise ValueError("%s must not be None." % what)
 
 
+def _float32_pair(loss_name, predictions, labels):
+    """`predictions` and `labels` cast to float32 (TF1 losses compute in float32), checked
+    to have compatible shapes."""
+    predictions = math_ops.cast(predictions, dtypes.float32)
+    labels = math_ops.cast(labels, dtypes.float32)
+    _check_compatible(loss_name, predictions, labels)
+    return predictions, labels
+
+
 def _check_compatible(loss, a, b):
     if not a.shape.is_compatible_with(b.shape):
         raise ValueError("%s: shapes %s and %s are incompatible (%s and %s)."
@@ -177,9 +186,7 @@ def mean_squared_error(labels, predictions, weights=1.0, scope=None,
     _require("predictions", predictions)
     with _graph.name_scope(scope, "mean_squared_error",
                            (predictions, labels, weights)) as scope:
-        predictions = math_ops.cast(predictions, dtypes.float32)
-        labels = math_ops.cast(labels, dtypes.float32)
-        _check_compatible("mean_squared_error", predictions, labels)
+        predictions, labels = _float32_pair("mean_squared_error", predictions, labels)
         losses = squared_difference(predictions, labels)
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -208,9 +215,7 @@ def absolute_difference(labels, predictions, weights=1.0, scope=None,
     _require("predictions", predictions)
     with _graph.name_scope(scope, "absolute_difference",
                            (predictions, labels, weights)) as scope:
-        predictions = math_ops.cast(predictions, dtypes.float32)
-        labels = math_ops.cast(labels, dtypes.float32)
-        _check_compatible("absolute_difference", predictions, labels)
+        predictions, labels = _float32_pair("absolute_difference", predictions, labels)
         losses = math_ops.abs(math_ops.subtract(predictions, labels))
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
 
@@ -240,9 +245,7 @@ def huber_loss(labels, predictions, weights=1.0, delta=1.0, scope=None,
     _require("labels", labels)
     _require("predictions", predictions)
     with _graph.name_scope(scope, "huber_loss", (predictions, labels, weights)) as scope:
-        predictions = math_ops.cast(predictions, dtypes.float32)
-        labels = math_ops.cast(labels, dtypes.float32)
-        _check_compatible("huber_loss", predictions, labels)
+        predictions, labels = _float32_pair("huber_loss", predictions, labels)
         abs_error = math_ops.abs(math_ops.subtract(predictions, labels))
         quadratic = math_ops.minimum(abs_error, delta)
         # abs_error - quadratic == max(abs_error - delta, 0), without a second comparison.
@@ -286,9 +289,7 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
     _require("predictions", predictions)
     with _graph.name_scope(scope, "cosine_distance_loss",
                            (predictions, labels, weights)) as scope:
-        predictions = math_ops.cast(predictions, dtypes.float32)
-        labels = math_ops.cast(labels, dtypes.float32)
-        _check_compatible("cosine_distance", predictions, labels)
+        predictions, labels = _float32_pair("cosine_distance", predictions, labels)
         radial_diffs = math_ops.multiply(predictions, labels)
         losses = 1 - math_ops.reduce_sum(radial_diffs, axis=(axis,), keepdims=True)
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
@@ -318,9 +319,7 @@ def log_loss(labels, predictions, weights=1.0, epsilon=1e-7, scope=None,
     _require("labels", labels)
     _require("predictions", predictions)
     with _graph.name_scope(scope, "log_loss", (predictions, labels, weights)) as scope:
-        predictions = math_ops.cast(predictions, dtypes.float32)
-        labels = math_ops.cast(labels, dtypes.float32)
-        _check_compatible("log_loss", predictions, labels)
+        predictions, labels = _float32_pair("log_loss", predictions, labels)
         losses = -math_ops.multiply(labels, math_ops.log(predictions + epsilon)) - \
             math_ops.multiply((1 - labels), math_ops.log(1 - predictions + epsilon))
         return compute_weighted_loss(losses, weights, scope, loss_collection, reduction)
@@ -348,9 +347,7 @@ def hinge_loss(labels, logits, weights=1.0, scope=None, loss_collection=GraphKey
     _require("labels", labels)
     _require("logits", logits)
     with _graph.name_scope(scope, "hinge_loss", (logits, labels, weights)) as scope:
-        logits = math_ops.cast(logits, dtypes.float32)
-        labels = math_ops.cast(labels, dtypes.float32)
-        _check_compatible("hinge_loss", logits, labels)
+        logits, labels = _float32_pair("hinge_loss", logits, labels)
         all_ones = array_ops.ones_like(labels)
         labels = math_ops.subtract(2 * labels, all_ones)
         losses = relu(math_ops.subtract(all_ones, math_ops.multiply(labels, logits)))
