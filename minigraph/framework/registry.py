@@ -85,6 +85,52 @@ class Op:
         return "<op type %s>" % self.type
 
 
+_FUSIONS = {}  # first op type of the chain -> [Fusion]
+
+
+class Fusion:
+    """A chain of ops that a session may run as one kernel (TF's grappler "remapper").
+
+    The graph is never changed: names, shapes, collections, gradients and pictures stay
+    TF1's. When a session compiles a run and finds the chain in it, with every
+    intermediate result used by the next op of the chain only (not fetched, not fed, no
+    other consumer, no control dependency), it calls one kernel for the whole chain.
+
+    A subclass sets `chain`: op types from producer to consumer, each op taking the
+    previous op's output 0 as its input 0. "A|B" accepts either type; a trailing "?"
+    makes a step optional. `kernel(ops)` gets the matched ops and returns a callable
+    taking the chain's other inputs in order (every input of the first op, then inputs
+    1.. of each next op) and returning the last op's output, or None when these ops
+    don't qualify (attributes, dtypes, static shapes). The longest qualifying chain wins.
+
+    Fused results must equal the unfused ops' exactly or within float rounding; under
+    MINIGRAPH_CHECK_KERNELS (the test suite) every fused run is checked against them.
+    """
+
+    chain = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.chain:
+            return
+        steps = []
+        for spec in cls.chain:
+            optional = spec.endswith("?")
+            steps.append((frozenset(spec.rstrip("?").split("|")), optional))
+        cls.steps = tuple(steps)
+        inst = cls()
+        for head in steps[0][0]:
+            _FUSIONS.setdefault(head, []).append(inst)
+
+    def kernel(self, ops):
+        raise NotImplementedError
+
+
+def fusions_from(op_type):
+    """The registered `Fusion`s whose chain starts with `op_type`."""
+    return _FUSIONS.get(op_type, ())
+
+
 def get_op_def(op_type):
     """The registered `Op` for a type name.
 

@@ -74,6 +74,19 @@ def empty(shape, dtype):
     return np.asarray(_Lease(raw, key, shape, dtype))
 
 
+def aligned(shape, dtype):
+    """A fresh uninitialised C-contiguous array, 64-byte aligned whatever its size (for
+    small scratch buffers that vectorised kernels stream through; not pooled)."""
+    dtype = np.dtype(dtype)
+    shape = tuple(int(d) for d in shape)
+    nbytes = dtype.itemsize
+    for d in shape:
+        nbytes *= d
+    raw = np.empty(nbytes + _ALIGN, np.uint8)
+    off = (-raw.ctypes.data) % _ALIGN
+    return raw[off:off + nbytes].view(dtype).reshape(shape)
+
+
 def clear():
     """Drop every cached free buffer (memory goes back to the system)."""
     _free.clear()

@@ -87,16 +87,19 @@ def _chunk_rows(total_rows, bytes_per_row):
     return max(1, min(total_rows, _CHUNK_BYTES // max(1, bytes_per_row)))
 
 
-def forward(x, w, strides, dilations, pads, out_hw):
+def forward(x, w, strides, dilations, pads, out_hw, bias=None, act=None):
     """Convolution of NHWC `x` [batch, height, width, in_channels] with `w`
     [filter_height, filter_width, in_channels, out_channels].
 
     `strides`, `dilations` are (h, w) pairs, `pads` the (top, left) padding and `out_hw`
-    the output (height, width), from `geometry.conv_geometry`.
+    the output (height, width), from `geometry.conv_geometry`. `bias` [out_channels] and
+    `act` ("Relu", "Relu6") are the fused BiasAdd and activation that follow (see
+    `fused.matmul_rows`), applied to each block of output rows while it is in cache.
 
     Returns:
       [batch, out_height, out_width, out_channels], dtype of `x`.
     """
+    from minigraph.ops.kernels import fused
     n, _, _, c = x.shape
     kh, kw, _, f = w.shape
     oh_n, ow_n = out_hw
@@ -106,9 +109,13 @@ def forward(x, w, strides, dilations, pads, out_hw):
         return out
     if _is_pointwise(kh, kw, pads):
         xs = _subsample(x, strides, out_hw)
-        matmul_into(xs.reshape(-1, c), w.reshape(c, f), out2)
+        if bias is None and act is None:
+            matmul_into(xs.reshape(-1, c), w.reshape(c, f), out2)
+        else:
+            fused.matmul_rows(np.ascontiguousarray(w.reshape(c, f)), out2, a=xs.reshape(-1, c),
+                              bias=bias, act=act)
         return out
-    wmat = w.reshape(kh * kw * c, f)
+    wmat = np.ascontiguousarray(w.reshape(kh * kw * c, f))
     rows = n * oh_n
     step = _chunk_rows(rows, ow_n * kh * kw * c * x.itemsize)
     cols = np.empty((step * ow_n, kh * kw * c), x.dtype)
@@ -118,7 +125,10 @@ def forward(x, w, strides, dilations, pads, out_hw):
         with threads_for(part.size):
             _im2col(x, kh, kw, strides[0], strides[1], dilations[0], dilations[1],
                     pads[0], pads[1], oh_n, r0, r1, part)
-        matmul_into(part, wmat, out2[r0 * ow_n:r1 * ow_n])
+        if bias is None and act is None:
+            matmul_into(part, wmat, out2[r0 * ow_n:r1 * ow_n])
+        else:
+            fused.matmul_rows(wmat, out2[r0 * ow_n:r1 * ow_n], a=part, bias=bias, act=act)
     return out
 
 

@@ -100,30 +100,48 @@ def _row_taps(o, x2, ihs, ft, taps, n_taps, shifts, c, ow_n, w):
         g += 1
 
 
+@jit
+def _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, o):
+    # Output row `o` (image n, row oh; OW*C numbers) of the row kernel: zero it, then add
+    # every tap whose input row lies inside the image. xf is x viewed [N, H, W*C].
+    h = xf.shape[1]
+    n_taps = ft.shape[0]
+    o[:] = 0
+    taps = np.empty(n_taps, dtype=np.int64)
+    ihs = np.empty(n_taps, dtype=np.int64)
+    valid = 0
+    for t in range(n_taps):
+        ih = oh * sh + row_off[t]
+        if 0 <= ih < h:
+            taps[valid] = t
+            ihs[valid] = ih
+            valid += 1
+    _row_taps(o, xf[n], ihs, ft, taps, valid, col_off, c, o.shape[0] // c, w)
+
+
 @jit_parallel
 def _rows_forward(x, ft, sh, row_off, col_off, out):
     # out row (n, oh) += x row (n, oh*sh + row_off[t]) shifted by col_off[t] pixels,
     # times ft[t] (tap t's [C] weights tiled along the row); column stride 1.
     n_img, h, w, c = x.shape
     oh_n, ow_n = out.shape[1], out.shape[2]
-    n_taps = ft.shape[0]
     xf = x.reshape(n_img, h, w * c)
     of = out.reshape(n_img, oh_n, ow_n * c)
     for r in prange(n_img * oh_n):
         n = r // oh_n
         oh = r - n * oh_n
-        o = of[n, oh]
-        o[:] = 0
-        taps = np.empty(n_taps, dtype=np.int64)
-        ihs = np.empty(n_taps, dtype=np.int64)
-        valid = 0
-        for t in range(n_taps):
-            ih = oh * sh + row_off[t]
-            if 0 <= ih < h:
-                taps[valid] = t
-                ihs[valid] = ih
-                valid += 1
-        _row_taps(o, xf[n], ihs, ft, taps, valid, col_off, c, ow_n, w)
+        _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, of[n, oh])
+
+
+@jit
+def _rows_forward_range(x, ft, sh, row_off, col_off, oh_n, r0, r1, tile):
+    # Output rows r0..r1 (r = n*OH + oh) of `_rows_forward`, serially, into `tile`
+    # [(r1 - r0), OW*C]: the producer of a fused depthwise + pointwise tile.
+    n_img, h, w, c = x.shape
+    xf = x.reshape(n_img, h, w * c)
+    for r in range(r0, r1):
+        n = r // oh_n
+        _forward_row(xf, ft, sh, row_off, col_off, w, c, n, r - n * oh_n, tile[r - r0])
 
 
 @jit_parallel
@@ -185,36 +203,51 @@ def _sum_multiplier(dxe, mult, dx):
             dx[r, ci] = s
 
 
+@jit
+def _pixels_row(x, f, sh, sw, dh, dw, pt, pl, n, oh, orow):
+    # Output row `orow` [OW, C*M] (image n, row oh) of the pixel kernel.
+    _, h, w, c_in = x.shape
+    kh, kw, _, mult = f.shape
+    ih0 = oh * sh - pt
+    for ow in range(orow.shape[0]):
+        iw0 = ow * sw - pl
+        o = orow[ow]
+        o[:] = 0
+        for i in range(kh):
+            ih = ih0 + i * dh
+            if ih < 0 or ih >= h:
+                continue
+            for j in range(kw):
+                iw = iw0 + j * dw
+                if iw < 0 or iw >= w:
+                    continue
+                xv = x[n, ih, iw]
+                fv = f[i, j]
+                if mult == 1:
+                    for ci in range(c_in):
+                        o[ci] += xv[ci] * fv[ci, 0]
+                else:
+                    for ci in range(c_in):
+                        for m in range(mult):
+                            o[ci * mult + m] += xv[ci] * fv[ci, m]
+
+
 @jit_parallel
 def _pixels_forward(x, f, sh, sw, dh, dw, pt, pl, out):
-    n_img, h, w, c_in = x.shape
-    kh, kw, _, mult = f.shape
-    oh_n, ow_n = out.shape[1], out.shape[2]
+    n_img = x.shape[0]
+    oh_n = out.shape[1]
     for r in prange(n_img * oh_n):
         n = r // oh_n
         oh = r - n * oh_n
-        ih0 = oh * sh - pt
-        for ow in range(ow_n):
-            iw0 = ow * sw - pl
-            o = out[n, oh, ow]
-            o[:] = 0
-            for i in range(kh):
-                ih = ih0 + i * dh
-                if ih < 0 or ih >= h:
-                    continue
-                for j in range(kw):
-                    iw = iw0 + j * dw
-                    if iw < 0 or iw >= w:
-                        continue
-                    xv = x[n, ih, iw]
-                    fv = f[i, j]
-                    if mult == 1:
-                        for ci in range(c_in):
-                            o[ci] += xv[ci] * fv[ci, 0]
-                    else:
-                        for ci in range(c_in):
-                            for m in range(mult):
-                                o[ci * mult + m] += xv[ci] * fv[ci, m]
+        _pixels_row(x, f, sh, sw, dh, dw, pt, pl, n, oh, out[n, oh])
+
+
+@jit
+def _pixels_forward_range(x, f, sh, sw, dh, dw, pt, pl, oh_n, r0, r1, tile):
+    # Output rows r0..r1 of `_pixels_forward`, serially, into `tile` [(r1 - r0), OW, C*M].
+    for r in range(r0, r1):
+        n = r // oh_n
+        _pixels_row(x, f, sh, sw, dh, dw, pt, pl, n, r - n * oh_n, tile[r - r0])
 
 
 @jit_parallel
@@ -301,7 +334,12 @@ def _taps(kh, kw, row_step, row_base, col_step, col_base):
 
 def _tiled(f2, width):
     # [T, C] tap weights -> [T, width*C], each tap's weights repeated for every pixel.
-    return np.ascontiguousarray(np.tile(f2, (1, width)))
+    # 64-byte aligned like the input and output rows: a 512-bit load that straddles two
+    # cache lines costs two, and this is one of the three streams of every tap.
+    out = _alloc.aligned((f2.shape[0], width * f2.shape[1]), f2.dtype)
+    out[...] = np.tile(f2, (1, width))
+    return out
+
 
 
 def _expand(x, mult):
@@ -338,6 +376,34 @@ def forward(x, f, strides, dilations, pads, out_hw):
             _pixels_forward(x, f, strides[0], strides[1], dilations[0], dilations[1],
                             pads[0], pads[1], out)
     return out
+
+
+def row_producer(x, f, strides, dilations, pads, out_hw):
+    """The depthwise output made a few rows at a time, for fused kernels.
+
+    Returns `fill(r0, r1, buf)`, which writes the output rows r = n*OH + oh for r in
+    [r0, r1) into `buf` [(r1 - r0) * OW, C*M] on the calling thread, with the same kernels
+    (hence the same values) as `forward`. Thread-safe: calls share nothing but `x` and the
+    filter, which they only read.
+    """
+    _, _, _, c = x.shape
+    kh, kw, _, mult = f.shape
+    oh_n, ow_n = out_hw
+    if strides[1] == 1:
+        with threads_for(x.size * mult):
+            xe = x if mult == 1 else _expand(x, mult)
+        rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
+        ft = _tiled(f.reshape(kh * kw, c * mult), ow_n)
+
+        def fill(r0, r1, buf):
+            _rows_forward_range(xe, ft, strides[0], rows, cols, oh_n, r0, r1,
+                                buf.reshape(r1 - r0, ow_n * c * mult))
+    else:
+        def fill(r0, r1, buf):
+            _pixels_forward_range(x, f, strides[0], strides[1], dilations[0], dilations[1],
+                                  pads[0], pads[1], oh_n, r0, r1,
+                                  buf.reshape(r1 - r0, ow_n, c * mult))
+    return fill
 
 
 def backprop_input(dy, f, in_shape, strides, dilations, pads):

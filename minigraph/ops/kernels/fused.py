@@ -1,0 +1,128 @@
+"""Fused kernels: a matrix product with its producer and its epilogue on one tile.
+
+A separable convolution run op by op streams every intermediate through memory: the
+depthwise output (51 MB in the MobileNet block) is written, read back by the pointwise
+product, whose output is read and written again by BiasAdd and again by Relu. Run
+fused, each thread makes a tile of depthwise rows (a few hundred KB, so it stays in its
+core's L2 cache), multiplies it by the pointwise filter into the output, then adds the
+bias and applies the activation to that output tile while it is still in cache. Only
+the input is read from memory and only the output written.
+
+`matmul_rows` is the one driver: `A @ B (+ bias, activation)` where A is either an
+array or made tile by tile by a producer (`depthwise.row_producer`), the rows split into
+one contiguous part per thread (the BLAS pool of `_blas`), each part walked tile by
+tile. Every value equals what the unfused ops compute: the producer runs the same
+kernels, each output row of a product depends only on its own row of A, and the
+epilogue does the same one rounding per operation as BiasAdd and Relu.
+"""
+import numpy as np
+
+from minigraph.ops.kernels import _alloc, _blas
+from minigraph.ops.kernels._jit import jit
+
+# Tile of A: big enough that per-tile calls (producer, gemm, epilogue: ~10 us each) stay
+# in the noise, small enough that A's tile and the output tile stay in a 1-2 MB L2.
+_TILE_BYTES = 384 << 10
+
+# Activation codes of the epilogue (which TF1 op follows the product, if any).
+ACTIVATIONS = {None: 0, "Relu": 1, "Relu6": 2}
+
+
+@jit
+def _epilogue(out, bias, has_bias, act):
+    # out [rows, F] in place: + bias[F] (if any), then Relu (act 1) or Relu6 (act 2) with
+    # NumPy's NaN and signed-zero behaviour (np.maximum(x, 0), np.clip(x, 0, 6)).
+    rows, f = out.shape
+    for r in range(rows):
+        o = out[r]
+        if has_bias:
+            for k in range(f):
+                o[k] = o[k] + bias[k]
+        if act == 1:
+            for k in range(f):
+                v = o[k]
+                if not v > 0:
+                    if v <= 0:
+                        o[k] = 0
+        elif act == 2:
+            for k in range(f):
+                v = o[k]
+                if v < 0:
+                    o[k] = 0
+                elif v > 6:
+                    o[k] = 6
+
+
+def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None):
+    """out = A @ b, then + bias and the activation, tile by tile.
+
+    Args:
+      b: [k, n] C-contiguous.
+      out: [m, n] C-contiguous, written.
+      a: A as an [m, k] array, or None when `fill` makes it.
+      fill: `fill(g0, g1, buf)` writes rows [g0*group, g1*group) of A into `buf`
+        [(g1 - g0) * group, k], on the calling thread.
+      group: rows of A that `fill` makes together (e.g. one image row of pixels).
+      bias: None or [n], added to every row.
+      act: None, "Relu" or "Relu6".
+
+    Returns:
+      `out`.
+    """
+    _blas._probe()
+    m, n = out.shape
+    k = b.shape[0]
+    dtype = out.dtype
+    groups = m // group
+    has_bias = bias is not None
+    bias = np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias, dtype)
+    code = ACTIVATIONS[act]
+    tile = max(1, min(groups, _TILE_BYTES // max(1, group * max(k, n) * dtype.itemsize)))
+    parts = _blas._n_parts(m * k * n, groups)
+    # Several tiles per part, else one thread idles while the other finishes.
+    bounds = [groups * i // parts for i in range(parts + 1)]
+
+    def run(g0, g1):
+        buf = None if fill is None else _alloc.aligned((tile * group, k), dtype)
+        for t0 in range(g0, g1, tile):
+            t1 = min(g1, t0 + tile)
+            lo, hi = t0 * group, t1 * group
+            if fill is None:
+                rows = a[lo:hi]
+            else:
+                rows = buf[:hi - lo]
+                fill(t0, t1, rows)
+            o = out[lo:hi]
+            if k == 0:
+                o[...] = 0
+            else:
+                _blas._gemm(False, rows, b, o)
+            if has_bias or code:
+                _epilogue(o, bias, has_bias, code)
+
+    _blas._run([lambda g0=g0, g1=g1: run(g0, g1) for g0, g1 in zip(bounds[:-1], bounds[1:])
+                if g1 > g0], dtype)
+    return out
+
+
+def separable_forward(x, fd, fp, strides, dilations, pads, out_hw, bias=None, act=None):
+    """Depthwise conv of NHWC `x` with `fd` [kh, kw, C, M], then the 1x1 conv with `fp`
+    [1, 1, C*M, F], then + bias [F] and the activation, as one pass over tiles of rows.
+
+    `strides`, `dilations`, `pads`, `out_hw` are the depthwise geometry (see
+    `depthwise.forward`).
+
+    Returns:
+      [batch, out_height, out_width, F], dtype of `x`.
+    """
+    from minigraph.ops.kernels import depthwise
+    n = x.shape[0]
+    cm = fd.shape[2] * fd.shape[3]
+    f = fp.shape[3]
+    oh_n, ow_n = out_hw
+    out = _alloc.empty((n, oh_n, ow_n, f), x.dtype)
+    if out.size == 0:
+        return out
+    fill = depthwise.row_producer(x, fd, strides, dilations, pads, out_hw)
+    matmul_rows(fp.reshape(cm, f), out.reshape(-1, f), fill=fill, group=ow_n, bias=bias, act=act)
+    return out

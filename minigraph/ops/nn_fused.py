@@ -1,0 +1,112 @@
+"""Fused kernels for the op chains a separable or dense convolution layer builds.
+
+TF's grappler "remapper" runs Conv2D + BiasAdd + Relu as one kernel; so does minigraph,
+and it also fuses the depthwise and pointwise halves of a separable convolution (see
+`kernels/fused.py` for why that pays). The graph is left exactly as TF1 builds it; a
+session uses these kernels only where no intermediate result is needed elsewhere (see
+`registry.Fusion`).
+
+- DepthwiseConv2dNative -> Conv2D (1x1, stride 1) [-> BiasAdd] [-> Relu | Relu6]
+- Conv2D -> BiasAdd [-> Relu | Relu6]
+
+Each kernel below makes the same run-time checks as the ops' own kernels; when one
+fails, the session replays the ops one by one, so the error names the right op.
+"""
+import numpy as np
+
+from minigraph.framework.registry import Fusion
+from minigraph.ops.kernels import layout
+from minigraph.ops.nn_conv_util import window_geometry
+from minigraph.ops.nn_ops import hw_params, to_kernel, from_kernel
+
+_FLOATS = (np.float32, np.float64)
+
+
+def _epilogue_ops(ops, first):
+    """(bias op or None, activation type or None, data formats) of ops[first:]."""
+    bias_op = act = None
+    formats = []
+    for op in ops[first:]:
+        if op.type == "BiasAdd":
+            bias_op = op
+            formats.append(op.attrs["data_format"])
+        else:
+            act = op.type
+    return bias_op, act, formats
+
+
+def _float_dtype(op):
+    dt = op.outputs[0].dtype.as_numpy_dtype
+    return dt if dt in _FLOATS else None
+
+
+def _bias_rank_ok(bias_op):
+    # BiasAdd on a 4-D value: its bias is the channel axis of the conv output.
+    return bias_op is None or bias_op.inputs[0].shape.ndims == 4
+
+
+def _is_unit(seq):
+    return all(v == 1 for v in seq)
+
+
+class SeparableConvFusion(Fusion):
+    """depthwise k x k -> pointwise 1x1 [-> + bias] [-> Relu/Relu6], tile by tile."""
+
+    chain = ("DepthwiseConv2dNative", "Conv2D", "BiasAdd?", "Relu|Relu6?")
+
+    def kernel(self, ops):
+        from minigraph.ops.kernels import fused
+        dw, pw = ops[0], ops[1]
+        bias_op, act, formats = _epilogue_ops(ops, 2)
+        fmt = dw.attrs["data_format"]
+        dtype = _float_dtype(pw)
+        fshape = pw.inputs[1].shape
+        if (dtype is None or _float_dtype(dw) is not dtype or pw.attrs["data_format"] != fmt
+                or any(f != fmt for f in formats) or not _bias_rank_ok(bias_op)
+                or not _is_unit(pw.attrs["strides"]) or not _is_unit(pw.attrs["dilations"])
+                or fshape.ndims != 4 or fshape.as_list()[:2] != [1, 1]):
+            return None
+        strides, dilations = hw_params(dw)
+
+        def run(x, fd, fp, *rest):
+            xk = to_kernel(x, fmt, dtype)
+            fd = layout.as_kernel_array(fd, dtype)
+            fp = layout.as_kernel_array(fp, dtype)
+            b = layout.as_kernel_array(rest[0], dtype) if bias_op is not None else None
+            cm = xk.shape[3] * fd.shape[3]
+            if (xk.shape[3] != fd.shape[2] or fp.shape[:3] != (1, 1, cm)
+                    or (b is not None and b.shape != (fp.shape[3],))):
+                raise ValueError("shapes do not fit")  # the replay names the op and shapes
+            out_hw, pads = window_geometry(dw, xk.shape[1:3], fd.shape[:2])
+            y = fused.separable_forward(xk, fd, fp, strides, dilations, pads, out_hw,
+                                        bias=b, act=act)
+            return from_kernel(y, fmt, dtype)
+        return run
+
+
+class ConvBiasFusion(Fusion):
+    """Conv2D -> + bias [-> Relu/Relu6], the bias and activation applied to each block
+    of output rows right after its matrix product."""
+
+    chain = ("Conv2D", "BiasAdd", "Relu|Relu6?")
+
+    def kernel(self, ops):
+        from minigraph.ops.kernels import conv
+        cv = ops[0]
+        bias_op, act, formats = _epilogue_ops(ops, 1)
+        fmt = cv.attrs["data_format"]
+        dtype = _float_dtype(cv)
+        if dtype is None or any(f != fmt for f in formats) or not _bias_rank_ok(bias_op):
+            return None
+        strides, dilations = hw_params(cv)
+
+        def run(x, w, b):
+            xk = to_kernel(x, fmt, dtype)
+            wk = layout.as_kernel_array(w, dtype)
+            b = layout.as_kernel_array(b, dtype)
+            if xk.shape[3] != wk.shape[2] or b.shape != (wk.shape[3],):
+                raise ValueError("shapes do not fit")  # the replay names the op and shapes
+            out_hw, pads = window_geometry(cv, xk.shape[1:3], wk.shape[:2])
+            y = conv.forward(xk, wk, strides, dilations, pads, out_hw, bias=b, act=act)
+            return from_kernel(y, fmt, dtype)
+        return run
