@@ -29,7 +29,7 @@ the pointwise part (NumPy's own OpenBLAS) plus one read+write pass over the inpu
 and one over the output.
 
 Run: PYTHONPATH=. TF_USE_LEGACY_KERAS=1 /path/to/venv-with-tf-torch-numba/bin/python \
-         benchmarks/bench_conv.py [--quick] [--cases 0,2]
+         benchmarks/bench_conv.py [--quick] [--cases 0,2] [--modes fwd] [--unfused]
 (TF / PyTorch columns only where they import.)
 """
 import argparse
@@ -181,6 +181,10 @@ def _worker(name, conn):
 def _import(name):
     if name == "minigraph":
         return mg
+    if name == "mg-unfused":
+        from minigraph.framework import plan
+        plan.FUSION = False  # every op on its own, as before fused kernels
+        return mg
     if name.startswith("TF"):
         if name == "TF-eigen":
             os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
@@ -221,7 +225,7 @@ def measure(workers, mode, rounds, calls, pause=0.1, min_round=0.15):
 
 
 def _available(name):
-    if name == "minigraph":
+    if name in ("minigraph", "mg-unfused"):
         return True
     import importlib.util
     return importlib.util.find_spec("torch" if name == "torch" else "tensorflow") is not None
@@ -233,13 +237,16 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
     ap.add_argument("--cases", default=None, help="comma-separated case indices")
     ap.add_argument("--modes", default=",".join(MODES))
+    ap.add_argument("--unfused", action="store_true",
+                    help="also time minigraph with fused kernels off (MINIGRAPH_FUSION=0)")
     args = ap.parse_args()
     rounds, calls = (3, 3) if args.quick else (5, 5)
-    cols = [name for name in ("minigraph", "TF", "TF-eigen", "torch") if _available(name)]
+    names = ("minigraph",) + (("mg-unfused",) if args.unfused else ()) + ("TF", "TF-eigen", "torch")
+    cols = [name for name in names if _available(name)]
     for name in ("TF", "torch"):
         if name not in cols:
             print("%s not importable: no %s column." % (name, name))
-    ratios = [("minigraph", c) for c in cols if c != "minigraph"]
+    ratios = [("minigraph", c) for c in cols if c not in ("minigraph", "mg-unfused")]
     ctx = mp.get_context("spawn")
     workers, procs = {}, []
     for name in cols:
@@ -250,7 +257,7 @@ def main():
         procs.append(proc)
     cases = CASES if args.cases is None else [CASES[int(i)] for i in args.cases.split(",")]
     modes = args.modes.split(",")
-    short = {"minigraph": "mg"}
+    short = {"minigraph": "mg", "mg-unfused": "mg-nofuse"}
     head = "%-38s %-8s" % ("case", "mode") + "".join("%10s" % short.get(c, c) for c in cols)
     head += "".join("%13s" % ("%s/%s" % (short.get(a, a), b)) for a, b in ratios)
     head += "%9s" % "floor"
