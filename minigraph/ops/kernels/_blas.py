@@ -19,15 +19,18 @@ Two problems with calling `np.matmul` directly, both measured on a 2-core AMD Ze
 
 Without OpenBLAS (another BLAS), products simply go to `np.matmul`. The thread count
 follows numba's (NUMBA_NUM_THREADS), like the other kernels.
+
+The same pool runs large NumPy elementwise work (`run_parallel`, used by `elementwise`),
+so the process never has two sets of helper threads. Importing this module therefore
+must not import numba: `_jit` is imported only when a product needs numba's thread count.
 """
 import concurrent.futures
+import contextvars
 import ctypes
 import os
 import threading
 
 import numpy as np
-
-from minigraph.ops.kernels._jit import num_threads
 
 # Products smaller than this (multiply-adds) are not split.
 _MIN_SPLIT_WORK = 1 << 22
@@ -172,6 +175,12 @@ def _probe():
 
 
 # -- running products ----------------------------------------------------------------------------
+def num_threads():
+    """numba's thread count (imported here: a plain elementwise op must not load numba)."""
+    from minigraph.ops.kernels._jit import num_threads as numba_threads
+    return numba_threads()
+
+
 def _single_threaded_blas():
     fn = _state["set_local"]
     if fn is not None:
@@ -206,6 +215,37 @@ def _run(parts, dtype):
     futures = [_pool(max(len(parts), num_threads())).submit(p) for p in parts]
     for f in futures:
         f.result()
+
+
+def run_parallel(parts):
+    """Run the zero-argument callables `parts` (NumPy work that releases the GIL) and wait.
+
+    The first part runs on the calling thread, which would otherwise sit idle, the others
+    on the pool. A part that no pool thread has started by the time the caller is done
+    with its own runs on the caller too: when other processes keep the cores busy, a
+    woken pool thread may wait a whole scheduler time slice (milliseconds) for a core.
+    Pool threads run each part in a copy of the caller's context, so NumPy's error state
+    (`np.errstate`, a context variable) applies there as on the caller. The first
+    exception of a part is raised once no part is running any more.
+    """
+    if len(parts) == 1:
+        parts[0]()
+        return
+    # Sized like the product pool (one thread per part), so neither replaces the other.
+    pool = _pool(len(parts))
+    futures = [pool.submit(contextvars.copy_context().run, p) for p in parts[1:]]
+    try:
+        parts[0]()
+        for part, future in zip(parts[1:], futures):
+            if future.cancel():
+                part()
+    finally:
+        for future in futures:
+            future.cancel()
+        concurrent.futures.wait(futures)
+    for future in futures:
+        if not future.cancelled():
+            future.result()
 
 
 def _n_parts(work, rows):
