@@ -20,8 +20,7 @@ def _neg(t):
 class Add(_Binary):
     """x + y."""
 
-    def kernel(self, x, y):
-        return np.add(x, y)
+    ufunc = np.add
 
     def gradient(self, op, grad):
         x, y = op.inputs
@@ -31,8 +30,7 @@ class Add(_Binary):
 class Sub(_Binary):
     """x - y."""
 
-    def kernel(self, x, y):
-        return np.subtract(x, y)
+    ufunc = np.subtract
 
     def gradient(self, op, grad):
         x, y = op.inputs
@@ -42,8 +40,7 @@ class Sub(_Binary):
 class Mul(_Binary):
     """x * y."""
 
-    def kernel(self, x, y):
-        return np.multiply(x, y)
+    ufunc = np.multiply
 
     def gradient(self, op, grad):
         x, y = op.inputs
@@ -55,8 +52,7 @@ class RealDiv(_Binary):
 
     allowed = FLOATS
 
-    def kernel(self, x, y):
-        return np.true_divide(x, y)
+    ufunc = np.true_divide
 
     def gradient(self, op, grad):
         x, y = op.inputs
@@ -100,8 +96,7 @@ class FloorMod(_Binary):
 class Pow(_Binary):
     """x ** y; integers to negative integer powers are an error, as in TF1."""
 
-    def kernel(self, x, y):
-        return np.power(x, y)
+    ufunc = np.power
 
     def gradient(self, op, grad):
         from minigraph.ops import array_ops
@@ -138,15 +133,13 @@ class _MaxMin(_Binary):
 class Maximum(_MaxMin):
     """max(x, y) elementwise."""
 
-    def kernel(self, x, y):
-        return np.maximum(x, y)
+    ufunc = np.maximum
 
 
 class Minimum(_MaxMin):
     """min(x, y) elementwise."""
 
-    def kernel(self, x, y):
-        return np.minimum(x, y)
+    ufunc = np.minimum
 
 
 def add(x, y, name=None):

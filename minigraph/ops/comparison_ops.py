@@ -31,8 +31,7 @@ class Equal(_Compare):
 
     allowed = NUMERIC + _BOOL
 
-    def kernel(self, x, y):
-        return np.equal(x, y)
+    ufunc = np.equal
 
 
 class NotEqual(_Compare):
@@ -40,36 +39,31 @@ class NotEqual(_Compare):
 
     allowed = NUMERIC + _BOOL
 
-    def kernel(self, x, y):
-        return np.not_equal(x, y)
+    ufunc = np.not_equal
 
 
 class Less(_Compare):
     """x < y."""
 
-    def kernel(self, x, y):
-        return np.less(x, y)
+    ufunc = np.less
 
 
 class LessEqual(_Compare):
     """x <= y."""
 
-    def kernel(self, x, y):
-        return np.less_equal(x, y)
+    ufunc = np.less_equal
 
 
 class Greater(_Compare):
     """x > y."""
 
-    def kernel(self, x, y):
-        return np.greater(x, y)
+    ufunc = np.greater
 
 
 class GreaterEqual(_Compare):
     """x >= y."""
 
-    def kernel(self, x, y):
-        return np.greater_equal(x, y)
+    ufunc = np.greater_equal
 
 
 class LogicalAnd(_Compare):
@@ -77,8 +71,7 @@ class LogicalAnd(_Compare):
 
     allowed = _BOOL
 
-    def kernel(self, x, y):
-        return np.logical_and(x, y)
+    ufunc = np.logical_and
 
 
 class LogicalOr(_Compare):
@@ -86,8 +79,7 @@ class LogicalOr(_Compare):
 
     allowed = _BOOL
 
-    def kernel(self, x, y):
-        return np.logical_or(x, y)
+    ufunc = np.logical_or
 
 
 def equal(x, y, name=None):

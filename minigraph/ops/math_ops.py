@@ -17,6 +17,7 @@ from minigraph.framework import dtypes
 from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
 from minigraph.framework.registry import Op, make_tensor, make_op, static_value
+from minigraph.ops.kernels import elementwise
 
 FLOATS = (dtypes.float16, dtypes.float32, dtypes.float64)
 INTS = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64, dtypes.uint8, dtypes.uint16)
@@ -124,11 +125,17 @@ def _convert_like(value, other, op_type, arg):
 
 
 class _Binary(Op):
-    """Elementwise binary op with broadcasting; output dtype = input dtype."""
+    """Elementwise binary op with broadcasting; output dtype = input dtype.
+
+    An op computed by one NumPy ufunc (or a function with a ufunc's `out=` contract)
+    names it as `ufunc`: large outputs are then computed on several threads into a
+    recycled buffer (`kernels.elementwise`). Other ops override `kernel`.
+    """
 
     abstract = True
     type = None
     allowed = NUMERIC
+    ufunc = None
 
     def infer(self, op):
         x, y = op.inputs
@@ -140,7 +147,7 @@ class _Binary(Op):
         return dtype
 
     def kernel(self, x, y):
-        raise NotImplementedError
+        return elementwise.apply(self.ufunc, (x, y))
 
     def compute(self, op, x, y):
         # inf - inf, 0 * inf, overflow give NaN/inf silently, as in TF1: the runtime sets

@@ -13,6 +13,7 @@ from minigraph.framework import tensor_shape as _ts
 from minigraph.framework.registry import Op, make_tensor
 from minigraph.ops import array_ops
 from minigraph.ops import math_ops
+from minigraph.ops.kernels import elementwise
 
 FLOAT_TYPES = (dtypes.float16, dtypes.float32, dtypes.float64)
 REAL_TYPES = FLOAT_TYPES + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64,
@@ -104,11 +105,19 @@ class Relu(_Unary):
     allowed = REAL_TYPES
 
     def compute(self, op, x):
-        return np.maximum(x, x.dtype.type(0))
+        return elementwise.apply(np.maximum, (x, x.dtype.type(0)))
 
     def gradient(self, op, grad):
         # y > 0 exactly where x > 0, and TF1 reads the mask off the output.
         return [_grad_op("ReluGrad", grad, op.outputs[0])]
+
+
+def _relu_grad(g, f, out=None):
+    """g * (f > 0) with a ufunc's `out=` contract (`elementwise.apply` runs it in
+    threads). A product, as TF1's kernel: an inf gradient where f <= 0 gives NaN. The
+    mask stays bool: NumPy casts it to g's dtype (exactly 0 or 1) in small buffers
+    instead of a full-size temporary."""
+    return np.multiply(g, f > 0, out=out)
 
 
 class ReluGrad(_UnaryGrad):
@@ -117,7 +126,7 @@ class ReluGrad(_UnaryGrad):
     allowed = REAL_TYPES
 
     def compute(self, op, g, f):
-        return g * (f > 0).astype(g.dtype)
+        return elementwise.apply(_relu_grad, (g, f))
 
     def gradient(self, op, grad):
         f = op.inputs[1]
@@ -148,7 +157,7 @@ class Relu6(_Unary):
     allowed = REAL_TYPES
 
     def compute(self, op, x):
-        return np.clip(x, x.dtype.type(0), x.dtype.type(6))
+        return elementwise.apply(np.clip, (x, x.dtype.type(0), x.dtype.type(6)))
 
     def gradient(self, op, grad):
         return [_grad_op("Relu6Grad", grad, op.inputs[0])]
@@ -277,7 +286,7 @@ class Softplus(_Unary):
 
     def compute(self, op, x):
         # max(x, 0) + log1p(exp(-|x|)) never overflows, unlike log1p(exp(x)).
-        return np.logaddexp(x.dtype.type(0), x)
+        return elementwise.apply(np.logaddexp, (x.dtype.type(0), x))
 
     def gradient(self, op, grad):
         return [_grad_op("SoftplusGrad", grad, op.inputs[0])]

@@ -10,14 +10,18 @@ from minigraph.framework import graph as _graph
 from minigraph.ops import math_ops
 
 
+def _squared_difference(x, y, out=None):
+    """(x - y) * (x - y) with a ufunc's `out=` contract, so large inputs run in threads
+    (squared in place in `out`, no temporary)."""
+    d = np.subtract(x, y, out=out)
+    return np.multiply(d, d, out=out)
+
+
 class SquaredDifference(math_ops._Binary):
     """(x - y) * (x - y)."""
 
     allowed = math_ops.FLOATS + (math_ops.dtypes.int32, math_ops.dtypes.int64)
-
-    def kernel(self, x, y):
-        d = np.subtract(x, y)
-        return d * d
+    ufunc = staticmethod(_squared_difference)
 
     def gradient(self, op, grad):
         x, y = op.inputs

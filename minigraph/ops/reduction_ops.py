@@ -10,6 +10,7 @@ from minigraph.framework import dtypes
 from minigraph.framework import graph as _graph
 from minigraph.framework import tensor_shape as _ts
 from minigraph.framework.registry import Op, make_tensor, static_value
+from minigraph.ops.kernels import elementwise
 from minigraph.ops.math_ops import (FLOATS, INTS, NUMERIC, check_dtype, static_inputs, multiply,
                                     realdiv, floordiv, maximum)
 
@@ -146,7 +147,7 @@ class Sum(_Reduction):
     """Sum over the axes."""
 
     def kernel(self, x, axes, keep):
-        return np.sum(x, axis=axes, keepdims=keep, dtype=x.dtype)
+        return elementwise.reduce_sum(x, axes, keep, x.dtype)
 
     def gradient(self, op, grad):
         return [_grad_to_input(op, grad), None]
@@ -157,13 +158,13 @@ class Mean(_Reduction):
 
     def kernel(self, x, axes, keep):
         if x.dtype.kind in "iu":
-            s = np.sum(x, axis=axes, keepdims=keep, dtype=np.int64)
+            s = elementwise.reduce_sum(x, axes, keep, np.int64)
             n = max(int(np.prod([x.shape[a] for a in axes])), 1)
             return np.sign(s) * (np.abs(s) // n)
         acc = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
         n = int(np.prod([x.shape[a] for a in axes]))
         # sum / n rather than np.mean: an empty mean is NaN (as TF1) without a warning.
-        return np.sum(x, axis=axes, keepdims=keep, dtype=acc) / acc.type(n)
+        return elementwise.reduce_sum(x, axes, keep, acc) / acc.type(n)
 
     def gradient(self, op, grad):
         from minigraph.ops import array_ops

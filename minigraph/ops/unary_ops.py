@@ -8,6 +8,7 @@ import numpy as np
 from minigraph.framework import dtypes
 from minigraph.framework import graph as _graph
 from minigraph.framework.registry import Op, make_tensor
+from minigraph.ops.kernels import elementwise
 from minigraph.ops.math_ops import (FLOATS, NUMERIC, check_dtype, multiply, realdiv, add,
                                     subtract, static_inputs)
 
@@ -15,11 +16,17 @@ _SIGNED = FLOATS + (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
 
 
 class _Unary(Op):
-    """Elementwise op with output dtype and shape equal to its input's."""
+    """Elementwise op with output dtype and shape equal to its input's.
+
+    An op computed by one NumPy ufunc (or a function with a ufunc's `out=` contract)
+    names it as `ufunc`: large outputs are then computed on several threads into a
+    recycled buffer (`kernels.elementwise`). Other ops override `kernel`.
+    """
 
     abstract = True
     type = None
     allowed = FLOATS
+    ufunc = None
 
     def infer(self, op):
         x = op.inputs[0]
@@ -27,7 +34,7 @@ class _Unary(Op):
         return [(x.dtype, x.shape)]
 
     def kernel(self, x):
-        raise NotImplementedError
+        return elementwise.apply(self.ufunc, (x,))
 
     def compute(self, op, x):
         return np.asarray(self.kernel(x), dtype=x.dtype)
@@ -48,8 +55,7 @@ class Neg(_Unary):
 
     allowed = _SIGNED
 
-    def kernel(self, x):
-        return np.negative(x)
+    ufunc = np.negative
 
     def gradient(self, op, grad):
         return [negative(grad)]
@@ -60,8 +66,7 @@ class Abs(_Unary):
 
     allowed = _SIGNED
 
-    def kernel(self, x):
-        return np.abs(x)
+    ufunc = np.abs
 
     def gradient(self, op, grad):
         return [multiply(grad, sign(op.inputs[0]))]
@@ -72,8 +77,7 @@ class Sign(_Unary):
 
     allowed = _SIGNED
 
-    def kernel(self, x):
-        return np.sign(x)
+    ufunc = np.sign
 
     def gradient(self, op, grad):
         from minigraph.ops import array_ops
@@ -85,8 +89,7 @@ class Square(_Unary):
 
     allowed = NUMERIC
 
-    def kernel(self, x):
-        return np.square(x)
+    ufunc = np.square
 
     def gradient(self, op, grad):
         x = op.inputs[0]
@@ -96,18 +99,21 @@ class Square(_Unary):
 class Sqrt(_Unary):
     """sqrt(x); NaN for x < 0."""
 
-    def kernel(self, x):
-        return np.sqrt(x)
+    ufunc = np.sqrt
 
     def gradient(self, op, grad):
         return [realdiv(multiply(grad, 0.5), op.outputs[0])]
 
 
+def _rsqrt(x, out=None):
+    """1 / sqrt(x) with a ufunc's `out=` contract (the reciprocal taken in place in `out`)."""
+    return np.reciprocal(np.sqrt(x, out=out), out=out)
+
+
 class Rsqrt(_Unary):
     """1 / sqrt(x)."""
 
-    def kernel(self, x):
-        return np.reciprocal(np.sqrt(x))
+    ufunc = staticmethod(_rsqrt)
 
     def gradient(self, op, grad):
         y = op.outputs[0]
@@ -117,8 +123,7 @@ class Rsqrt(_Unary):
 class Exp(_Unary):
     """e ** x."""
 
-    def kernel(self, x):
-        return np.exp(x)
+    ufunc = np.exp
 
     def gradient(self, op, grad):
         return [multiply(grad, op.outputs[0])]
@@ -127,8 +132,7 @@ class Exp(_Unary):
 class Log(_Unary):
     """Natural logarithm; -inf at 0, NaN below."""
 
-    def kernel(self, x):
-        return np.log(x)
+    ufunc = np.log
 
     def gradient(self, op, grad):
         return [multiply(grad, reciprocal(op.inputs[0]))]
@@ -137,8 +141,7 @@ class Log(_Unary):
 class Log1p(_Unary):
     """log(1 + x), accurate for small x."""
 
-    def kernel(self, x):
-        return np.log1p(x)
+    ufunc = np.log1p
 
     def gradient(self, op, grad):
         return [multiply(grad, reciprocal(add(op.inputs[0], 1)))]
@@ -147,8 +150,7 @@ class Log1p(_Unary):
 class Reciprocal(_Unary):
     """1 / x."""
 
-    def kernel(self, x):
-        return np.reciprocal(x)
+    ufunc = np.reciprocal
 
     def gradient(self, op, grad):
         y = op.outputs[0]
@@ -171,8 +173,7 @@ class Sigmoid(_Unary):
 class Tanh(_Unary):
     """Hyperbolic tangent."""
 
-    def kernel(self, x):
-        return np.tanh(x)
+    ufunc = np.tanh
 
     def gradient(self, op, grad):
         y = op.outputs[0]

@@ -1,0 +1,193 @@
+"""Large elementwise ops and sums: NumPy calls split over threads, into recycled buffers.
+
+One NumPy ufunc over a large tensor is memory-bound and runs on one core. Measured on a
+2-core AMD Zen 5 with a float32 [32, 56, 56, 128] tensor (51 MB), `np.square(a)` takes
+4.9 ms: 2-3 ms of it are page faults on the fresh output, the rest one core streaming
+memory. Into a preallocated output, two threads each squaring half the rows take 1.5 ms.
+So for outputs of at least `MIN_PARALLEL_SIZE` elements:
+
+- the output comes from `_alloc.empty` (a recycled buffer: no page faults once a
+  training step has run once);
+- the work is cut into one chunk per thread, each chunk the same NumPy call on slices
+  of the inputs and the output, run by `_blas.run_parallel` (ufuncs release the GIL).
+
+Smaller outputs get the plain NumPy call: handing work to another thread costs tens of
+microseconds, as much as the whole op on a small tensor.
+
+Results are bit-identical to the plain call. NumPy lays a new output out in the memory
+order of its inputs (order="K"); `apply` does the same, so each chunk runs through the
+same inner loop (same strides, hence the same SIMD or scalar code) as the whole call.
+When that order is not clear-cut (inputs disagreeing on the order of axes, negative
+strides), the plain call runs. Sums split over the reduced axes add per-thread partial
+sums, so they may differ from `np.sum` in the last bits (each partial is still NumPy's
+pairwise sum over contiguous data).
+
+Threads: as many as numba would use (`NUMBA_NUM_THREADS`, else the CPUs this process may
+run on), read without importing numba, which only conv and pool kernels need.
+"""
+import functools
+import math
+import os
+
+import numpy as np
+
+from minigraph.ops.kernels import _alloc
+from minigraph.ops.kernels import _blas
+
+# Calls whose largest input has fewer elements than this are not split.
+MIN_PARALLEL_SIZE = 1 << 18
+
+# Flat chunks start at multiples of this many elements: on their own cache lines (no
+# line shared by the stores of two threads), and at the same SIMD lane as in one call.
+_GRAIN = 64
+
+
+def _default_threads():
+    """numba's default thread count, computed the way numba does at import."""
+    env = os.environ.get("NUMBA_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+NUM_THREADS = _default_threads()
+
+
+def _bounds(n, parts, grain=1):
+    """`parts` + 1 cut points splitting range(n) evenly, inner ones multiples of `grain`."""
+    return [0] + [n * i // parts // grain * grain for i in range(1, parts)] + [n]
+
+
+def _memory_order(arrays, shape):
+    """The axes of `shape` from outermost to innermost in memory, as NumPy's order="K"
+    output of an elementwise call on `arrays` would have them; None if not clear-cut.
+
+    An input with a stride on every axis (not broadcast along any) fixes the order; all
+    inputs must then agree with it (ignoring broadcast and size-1 axes), and so must each
+    other when none does, with the axes in their given order.
+    """
+    strides = []
+    for a in arrays:
+        st = np.broadcast_to(a, shape).strides
+        if min(st, default=0) < 0:
+            return None
+        strides.append([0 if d == 1 else s for s, d in zip(st, shape)])
+    full = next((st for st in strides if all(s or d == 1 for s, d in zip(st, shape))), None)
+    order = list(range(len(shape)))
+    if full is not None:
+        # Size-1 axes stay where they are, as in NumPy's output strides.
+        moved = [i for i in order if shape[i] != 1]
+        for slot, axis in zip(moved, sorted(moved, key=lambda i: -full[i])):
+            order[slot] = axis
+    for st in strides:
+        kept = [st[i] for i in order if st[i]]
+        if any(outer < inner for outer, inner in zip(kept, kept[1:])):
+            return None
+    return order
+
+
+def apply(fn, inputs):
+    """`fn(*inputs)` as a fresh array, computed in chunks on several threads when large.
+
+    Args:
+      fn: a NumPy ufunc, or a function with the same contract: elementwise over its
+        broadcast inputs, writing into the array given as `out=` (and returning it).
+      inputs: arrays and scalars.
+
+    Returns:
+      An array of the broadcast shape with the dtype and memory layout `fn(*inputs)`
+      would have; never one of the inputs.
+    """
+    # Judged by the largest input, which costs nothing on the small calls that dominate
+    # in number (an output larger than every input, an outer product, is not split).
+    for a in inputs:
+        if isinstance(a, np.ndarray) and a.size >= MIN_PARALLEL_SIZE:
+            break
+    else:
+        return np.asarray(fn(*inputs))
+    shape = np.broadcast_shapes(*(np.shape(a) for a in inputs))
+    size = math.prod(shape)
+    if size < MIN_PARALLEL_SIZE:  # broadcast against an empty axis
+        return np.asarray(fn(*inputs))
+    arrays = [a for a in inputs if isinstance(a, np.ndarray) and a.size > 1]
+    order = _memory_order(arrays, shape)
+    if order is None:
+        return np.asarray(fn(*inputs))
+    # The result dtype, from the same call on empty arrays (no work, no warnings).
+    dtype = np.asarray(fn(*[np.empty(0, a.dtype) if isinstance(a, np.ndarray) and a.ndim
+                            else a for a in inputs])).dtype
+    mem = _alloc.empty([shape[i] for i in order], dtype)
+    out = mem.transpose(np.argsort(order))
+    if all(a.shape == shape and a.transpose(order).flags.c_contiguous for a in arrays):
+        # Every input laid out like the output: cut the flat memory evenly.
+        flat = [_flat(a, order) for a in inputs]
+        out_flat = mem.reshape(-1)
+        cuts = _bounds(size, max(1, min(NUM_THREADS, size // _GRAIN)), _GRAIN)
+        chunks = [([a[lo:hi] if np.size(a) > 1 else a for a in flat], out_flat[lo:hi])
+                  for lo, hi in zip(cuts[:-1], cuts[1:])]
+    else:
+        # Cut the outermost axis (in memory) that has a row for every thread.
+        axis = next((i for i in order if shape[i] >= NUM_THREADS),
+                    max(order, key=lambda i: shape[i]))
+        cuts = _bounds(shape[axis], min(NUM_THREADS, shape[axis]))
+        chunks = [([_rows(a, axis, len(shape), lo, hi) for a in inputs],
+                   _rows(out, axis, len(shape), lo, hi))
+                  for lo, hi in zip(cuts[:-1], cuts[1:])]
+    _blas.run_parallel([functools.partial(fn, *ins, out=o) for ins, o in chunks])
+    return out
+
+
+def _flat(a, order):
+    """Input `a` of the flat split as a vector in memory order. A single element, which
+    broadcasts into any chunk, stays a scalar or becomes a 1-element vector (not a 0-d
+    array: NumPy 1 promotes those by value)."""
+    if np.ndim(a) == 0:
+        return a
+    if np.size(a) == 1:
+        return a.reshape(1)
+    return a.transpose(order).reshape(-1)
+
+
+def _rows(a, axis, ndim, lo, hi):
+    """Rows lo:hi of input `a` along output axis `axis` (of `ndim`), as broadcasting
+    aligns them; `a` itself where it is broadcast along that axis."""
+    own = axis - (ndim - np.ndim(a))
+    if own < 0 or np.shape(a)[own] == 1:
+        return a
+    return a[(slice(None),) * own + (slice(lo, hi),)]
+
+
+def reduce_sum(x, axes, keepdims, dtype):
+    """`np.sum(x, axis=axes, keepdims=keepdims, dtype=dtype)`, split over threads when
+    `x` is large and the reduction covers its leading axes.
+
+    Each thread sums the rows lo:hi of a leading reduced axis that has enough of them,
+    the outermost in memory (the batch axis of a full or [N, H, W] reduction of an NHWC
+    tensor); the partial sums, of the output's shape, are then added.
+
+    Args:
+      x: an array.
+      axes: a tuple of distinct non-negative axes of `x`.
+      keepdims: keep the reduced axes as size 1.
+      dtype: the dtype to accumulate and return in.
+    """
+    if x.size < MIN_PARALLEL_SIZE or NUM_THREADS == 1:
+        return np.sum(x, axis=axes, keepdims=keepdims, dtype=dtype)
+    lead = 0
+    while lead in axes:
+        lead += 1
+    rows = [i for i in range(lead) if x.shape[i] >= NUM_THREADS]
+    if not rows:
+        return np.sum(x, axis=axes, keepdims=keepdims, dtype=dtype)
+    axis = max(rows, key=lambda i: abs(x.strides[i]))  # outermost in memory
+    cuts = _bounds(x.shape[axis], NUM_THREADS)
+    partials = [None] * NUM_THREADS
+
+    def part(i):
+        part_rows = x[(slice(None),) * axis + (slice(cuts[i], cuts[i + 1]),)]
+        partials[i] = np.sum(part_rows, axis=axes, keepdims=keepdims, dtype=dtype)
+    _blas.run_parallel([functools.partial(part, i) for i in range(NUM_THREADS)])
+    return functools.reduce(np.add, partials)
