@@ -128,8 +128,9 @@ class _Binary(Op):
     """Elementwise binary op with broadcasting; output dtype = input dtype.
 
     An op computed by one NumPy ufunc (or a function with a ufunc's `out=` contract)
-    names it as `ufunc`: large outputs are then computed on several threads into a
-    recycled buffer (`kernels.elementwise`). Other ops override `kernel`.
+    names it as `ufunc`: large inputs are then computed on several threads into a
+    recycled buffer (`kernels.elementwise`), small ones by a direct call (all that
+    most runs pay is a size check). Other ops override `kernel`.
     """
 
     abstract = True
@@ -147,6 +148,8 @@ class _Binary(Op):
         return dtype
 
     def kernel(self, x, y):
+        if x.size < elementwise.MIN_PARALLEL_SIZE and y.size < elementwise.MIN_PARALLEL_SIZE:
+            return self.ufunc(x, y)
         return elementwise.apply(self.ufunc, (x, y))
 
     def compute(self, op, x, y):

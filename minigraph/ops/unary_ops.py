@@ -19,8 +19,9 @@ class _Unary(Op):
     """Elementwise op with output dtype and shape equal to its input's.
 
     An op computed by one NumPy ufunc (or a function with a ufunc's `out=` contract)
-    names it as `ufunc`: large outputs are then computed on several threads into a
-    recycled buffer (`kernels.elementwise`). Other ops override `kernel`.
+    names it as `ufunc`: large inputs are then computed on several threads into a
+    recycled buffer (`kernels.elementwise`), small ones by a direct call (all that
+    most runs pay is a size check). Other ops override `kernel`.
     """
 
     abstract = True
@@ -34,6 +35,8 @@ class _Unary(Op):
         return [(x.dtype, x.shape)]
 
     def kernel(self, x):
+        if x.size < elementwise.MIN_PARALLEL_SIZE:
+            return self.ufunc(x)
         return elementwise.apply(self.ufunc, (x,))
 
     def compute(self, op, x):

@@ -90,32 +90,34 @@ def _memory_order(arrays, shape):
 
 
 def apply(fn, inputs):
-    """`fn(*inputs)` as a fresh array, computed in chunks on several threads when large.
+    """`fn(*inputs)`, computed in chunks on several threads when an input is large.
 
     Args:
       fn: a NumPy ufunc, or a function with the same contract: elementwise over its
         broadcast inputs, writing into the array given as `out=` (and returning it).
-      inputs: arrays and scalars.
+      inputs: arrays and NumPy scalars.
 
     Returns:
-      An array of the broadcast shape with the dtype and memory layout `fn(*inputs)`
-      would have; never one of the inputs.
+      What `fn(*inputs)` returns (a NumPy scalar for 0-d inputs, as ufuncs do), or an
+      array of the same shape, dtype and memory layout; never one of the inputs.
     """
-    # Judged by the largest input, which costs nothing on the small calls that dominate
-    # in number (an output larger than every input, an outer product, is not split).
+    # Judged by the largest input: that check is all small calls, most calls, pay (an
+    # output larger than every input, an outer product, is not split).
     for a in inputs:
-        if isinstance(a, np.ndarray) and a.size >= MIN_PARALLEL_SIZE:
-            break
-    else:
-        return np.asarray(fn(*inputs))
+        if a.size >= MIN_PARALLEL_SIZE:
+            return _apply_split(fn, inputs)
+    return fn(*inputs)
+
+
+def _apply_split(fn, inputs):
     shape = np.broadcast_shapes(*(np.shape(a) for a in inputs))
     size = math.prod(shape)
     if size < MIN_PARALLEL_SIZE:  # broadcast against an empty axis
-        return np.asarray(fn(*inputs))
+        return fn(*inputs)
     arrays = [a for a in inputs if isinstance(a, np.ndarray) and a.size > 1]
     order = _memory_order(arrays, shape)
     if order is None:
-        return np.asarray(fn(*inputs))
+        return fn(*inputs)
     # The result dtype, from the same call on empty arrays (no work, no warnings).
     dtype = np.asarray(fn(*[np.empty(0, a.dtype) if isinstance(a, np.ndarray) and a.ndim
                             else a for a in inputs])).dtype
