@@ -217,28 +217,36 @@ def _run(parts, dtype):
         f.result()
 
 
-def run_parallel(parts):
-    """Run the zero-argument callables `parts` (NumPy work that releases the GIL) and wait.
+def run_parallel(parts, threads):
+    """Run the zero-argument callables `parts` (NumPy work that releases the GIL) on the
+    calling thread and up to `threads - 1` pool threads, and wait.
 
-    The first part runs on the calling thread, which would otherwise sit idle, the others
-    on the pool. A part that no pool thread has started by the time the caller is done
-    with its own runs on the caller too: when other processes keep the cores busy, a
-    woken pool thread may wait a whole scheduler time slice (milliseconds) for a core.
-    Pool threads run each part in a copy of the caller's context, so NumPy's error state
+    Each thread takes the next part nobody has taken yet, the caller first. So pool
+    threads that are slow to start cost nothing but their share of the work: waking an
+    idle thread takes ~50 us on a virtual machine (the vCPU sleeps), and a whole
+    scheduler time slice (milliseconds) when other processes keep the cores busy; the
+    caller meanwhile works through the parts alone. Cut the work in a few parts per
+    thread so that the last part to finish does not keep the others waiting long.
+
+    Pool threads run in a copy of the caller's context, so NumPy's error state
     (`np.errstate`, a context variable) applies there as on the caller. The first
     exception of a part is raised once no part is running any more.
     """
-    if len(parts) == 1:
-        parts[0]()
+    todo = iter(parts)  # each next() is atomic under the GIL: a part runs exactly once
+
+    def drain():
+        for part in todo:
+            part()
+    helpers = min(threads, len(parts)) - 1
+    if helpers <= 0:
+        drain()
         return
-    # Sized like the product pool (one thread per part), so neither replaces the other.
-    pool = _pool(len(parts))
-    futures = [pool.submit(contextvars.copy_context().run, p) for p in parts[1:]]
+    # Sized like the product pool (numba's thread count, the caller included), so
+    # neither replaces the other.
+    pool = _pool(helpers + 1)
+    futures = [pool.submit(contextvars.copy_context().run, drain) for _ in range(helpers)]
     try:
-        parts[0]()
-        for part, future in zip(parts[1:], futures):
-            if future.cancel():
-                part()
+        drain()
     finally:
         for future in futures:
             future.cancel()

@@ -1,26 +1,29 @@
 """Large elementwise ops and sums: NumPy calls split over threads, into recycled buffers.
 
 One NumPy ufunc over a large tensor is memory-bound and runs on one core. Measured on a
-2-core AMD Zen 5 with a float32 [32, 56, 56, 128] tensor (51 MB), `np.square(a)` takes
-4.9 ms: 2-3 ms of it are page faults on the fresh output, the rest one core streaming
-memory. Into a preallocated output, two threads each squaring half the rows take 1.5 ms.
-So for outputs of at least `MIN_PARALLEL_SIZE` elements:
+2-core AMD Zen 5 VM with a float32 [32, 56, 56, 128] tensor (51 MB), `np.square(a)`
+takes 4.9 ms: 2-3 ms of it are page faults on the fresh output (glibc maps arrays over
+32 MB afresh each time), the rest one core streaming memory. Into a preallocated
+output, two threads each squaring half the rows take 1.5-1.8 ms. So when an input has
+at least `MIN_PARALLEL_SIZE` elements:
 
 - the output comes from `_alloc.empty` (a recycled buffer: no page faults once a
   training step has run once);
-- the work is cut into one chunk per thread, each chunk the same NumPy call on slices
-  of the inputs and the output, run by `_blas.run_parallel` (ufuncs release the GIL).
+- the work is cut in a few parts per thread, each part the same NumPy call on slices
+  of the inputs and the output, run by `_blas.run_parallel` (ufuncs release the GIL;
+  threads slow to wake up take fewer parts).
 
-Smaller outputs get the plain NumPy call: handing work to another thread costs tens of
-microseconds, as much as the whole op on a small tensor.
+Smaller calls are the plain NumPy call. Waking a pool thread costs ~50 us on that VM,
+and the split itself ~10 us of Python: below 2^21 elements (8 MB of float32) a split
+square was slower than one thread; from 2^21 on, square and multiply are faster.
 
 Results are bit-identical to the plain call. NumPy lays a new output out in the memory
-order of its inputs (order="K"); `apply` does the same, so each chunk runs through the
+order of its inputs (order="K"); `apply` does the same, so each part runs through the
 same inner loop (same strides, hence the same SIMD or scalar code) as the whole call.
 When that order is not clear-cut (inputs disagreeing on the order of axes, negative
-strides), the plain call runs. Sums split over the reduced axes add per-thread partial
+strides), the plain call runs. Sums split over the reduced axes add per-part partial
 sums, so they may differ from `np.sum` in the last bits (each partial is still NumPy's
-pairwise sum over contiguous data).
+sum over its rows, pairwise over contiguous data).
 
 Threads: as many as numba would use (`NUMBA_NUM_THREADS`, else the CPUs this process may
 run on), read without importing numba, which only conv and pool kernels need.
@@ -35,9 +38,14 @@ from minigraph.ops.kernels import _alloc
 from minigraph.ops.kernels import _blas
 
 # Calls whose largest input has fewer elements than this are not split.
-MIN_PARALLEL_SIZE = 1 << 18
+MIN_PARALLEL_SIZE = 1 << 21
 
-# Flat chunks start at multiples of this many elements: on their own cache lines (no
+# The work is cut in up to this many parts per thread, of at least _MIN_PART elements:
+# threads that start late take fewer (see `_blas.run_parallel`).
+_PARTS_PER_THREAD = 4
+_MIN_PART = 1 << 17
+
+# Flat parts start at multiples of this many elements: on their own cache lines (no
 # line shared by the stores of two threads), and at the same SIMD lane as in one call.
 _GRAIN = 64
 
@@ -56,6 +64,13 @@ def _default_threads():
 NUM_THREADS = _default_threads()
 
 
+def _n_parts(size):
+    """How many parts to cut `size` elements of work in."""
+    if NUM_THREADS == 1:
+        return 1
+    return max(1, min(NUM_THREADS * _PARTS_PER_THREAD, size // _MIN_PART))
+
+
 def _bounds(n, parts, grain=1):
     """`parts` + 1 cut points splitting range(n) evenly, inner ones multiples of `grain`."""
     return [0] + [n * i // parts // grain * grain for i in range(1, parts)] + [n]
@@ -69,6 +84,8 @@ def _memory_order(arrays, shape):
     inputs must then agree with it (ignoring broadcast and size-1 axes), and so must each
     other when none does, with the axes in their given order.
     """
+    if all(a.flags.c_contiguous for a in arrays):  # the usual case, decided quickly
+        return list(range(len(shape)))
     strides = []
     for a in arrays:
         st = np.broadcast_to(a, shape).strides
@@ -122,23 +139,25 @@ def _apply_split(fn, inputs):
     dtype = np.asarray(fn(*[np.empty(0, a.dtype) if isinstance(a, np.ndarray) and a.ndim
                             else a for a in inputs])).dtype
     mem = _alloc.empty([shape[i] for i in order], dtype)
-    out = mem.transpose(np.argsort(order))
-    if all(a.shape == shape and a.transpose(order).flags.c_contiguous for a in arrays):
+    natural = order == sorted(order)
+    out = mem if natural else mem.transpose(np.argsort(order))
+    if all(a.shape == shape and (a if natural else a.transpose(order)).flags.c_contiguous
+           for a in arrays):
         # Every input laid out like the output: cut the flat memory evenly.
         flat = [_flat(a, order) for a in inputs]
         out_flat = mem.reshape(-1)
-        cuts = _bounds(size, max(1, min(NUM_THREADS, size // _GRAIN)), _GRAIN)
+        cuts = _bounds(size, _n_parts(size), _GRAIN)
         chunks = [([a[lo:hi] if np.size(a) > 1 else a for a in flat], out_flat[lo:hi])
                   for lo, hi in zip(cuts[:-1], cuts[1:])]
     else:
-        # Cut the outermost axis (in memory) that has a row for every thread.
-        axis = next((i for i in order if shape[i] >= NUM_THREADS),
-                    max(order, key=lambda i: shape[i]))
-        cuts = _bounds(shape[axis], min(NUM_THREADS, shape[axis]))
+        # Cut the outermost axis (in memory) that has a row for every part.
+        parts = _n_parts(size)
+        axis = next((i for i in order if shape[i] >= parts), max(order, key=lambda i: shape[i]))
+        cuts = _bounds(shape[axis], min(parts, shape[axis]))
         chunks = [([_rows(a, axis, len(shape), lo, hi) for a in inputs],
                    _rows(out, axis, len(shape), lo, hi))
                   for lo, hi in zip(cuts[:-1], cuts[1:])]
-    _blas.run_parallel([functools.partial(fn, *ins, out=o) for ins, o in chunks])
+    _blas.run_parallel([functools.partial(fn, *ins, out=o) for ins, o in chunks], NUM_THREADS)
     return out
 
 
@@ -166,9 +185,10 @@ def reduce_sum(x, axes, keepdims, dtype):
     """`np.sum(x, axis=axes, keepdims=keepdims, dtype=dtype)`, split over threads when
     `x` is large and the reduction covers its leading axes.
 
-    Each thread sums the rows lo:hi of a leading reduced axis that has enough of them,
-    the outermost in memory (the batch axis of a full or [N, H, W] reduction of an NHWC
-    tensor); the partial sums, of the output's shape, are then added.
+    The work is cut along a leading reduced axis with enough rows, the outermost in
+    memory (the batch axis of a full or [N, H, W] reduction of an NHWC tensor); the
+    partial sums, of the output's shape, are then added. Fewer parts when the output is
+    large, so that the partial sums stay small next to `x`.
 
     Args:
       x: an array.
@@ -185,11 +205,14 @@ def reduce_sum(x, axes, keepdims, dtype):
     if not rows:
         return np.sum(x, axis=axes, keepdims=keepdims, dtype=dtype)
     axis = max(rows, key=lambda i: abs(x.strides[i]))  # outermost in memory
-    cuts = _bounds(x.shape[axis], NUM_THREADS)
-    partials = [None] * NUM_THREADS
+    out_size = math.prod(d for i, d in enumerate(x.shape) if i not in axes)
+    parts = min(_n_parts(x.size), x.shape[axis],
+                max(NUM_THREADS, x.size // (_PARTS_PER_THREAD * NUM_THREADS * out_size)))
+    cuts = _bounds(x.shape[axis], parts)
+    partials = [None] * parts
 
     def part(i):
         part_rows = x[(slice(None),) * axis + (slice(cuts[i], cuts[i + 1]),)]
         partials[i] = np.sum(part_rows, axis=axes, keepdims=keepdims, dtype=dtype)
-    _blas.run_parallel([functools.partial(part, i) for i in range(NUM_THREADS)])
+    _blas.run_parallel([functools.partial(part, i) for i in range(parts)], NUM_THREADS)
     return functools.reduce(np.add, partials)
