@@ -107,7 +107,7 @@ def _memory_order(arrays, shape):
 
 
 def apply(fn, inputs):
-    """`fn(*inputs)`, computed in chunks on several threads when an input is large.
+    """`fn(*inputs)`, computed in parts on several threads when an input is large.
 
     Args:
       fn: a NumPy ufunc, or a function with the same contract: elementwise over its
@@ -127,6 +127,7 @@ def apply(fn, inputs):
 
 
 def _apply_split(fn, inputs):
+    """`apply` for calls with a large input."""
     shape = np.broadcast_shapes(*(np.shape(a) for a in inputs))
     size = math.prod(shape)
     if size < MIN_PARALLEL_SIZE:  # broadcast against an empty axis
@@ -163,7 +164,7 @@ def _apply_split(fn, inputs):
 
 def _flat(a, order):
     """Input `a` of the flat split as a vector in memory order. A single element, which
-    broadcasts into any chunk, stays a scalar or becomes a 1-element vector (not a 0-d
+    broadcasts into any part, stays a scalar or becomes a 1-element vector (not a 0-d
     array: NumPy 1 promotes those by value)."""
     if np.ndim(a) == 0:
         return a
