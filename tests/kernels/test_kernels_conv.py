@@ -67,6 +67,38 @@ def test_depthwise_kernels_match_reference(case):
 
 
 @SETTINGS
+@given(st.integers(1, 3), st.integers(1, 12), st.integers(1, 12), st.integers(1, 40),
+       st.sampled_from([((1, 1), (1, 1)), ((2, 1), (1, 1)), ((3, 1), (1, 1)), ((1, 1), (2, 1)),
+                        ((1, 1), (1, 3)), ((1, 1), (2, 2))]),
+       st.sampled_from(["SAME", "VALID"]), st.sampled_from([np.float32, np.float64]),
+       st.integers(1, 2))
+def test_depthwise_3x3_row_pairs_match_reference(n, h, w, c, geom, padding, dt, mult):
+    # 3x3 filters with a column stride of 1 take the paired-rows interior kernel for rows
+    # whose taps are all inside the image, per-pixel code for the edge columns, and the
+    # generic rows elsewhere: every mix of those, odd row counts (an unpaired last row)
+    # and channel counts that are no multiple of the vector width.
+    (s, d) = geom
+    if padding == "VALID" and (h < 2 * d[0] + 1 or w < 2 * d[1] + 1):
+        padding = "SAME"
+    rs = np.random.RandomState(h * 100 + w * 10 + c)
+    x = rs.uniform(-1, 1, (n, h, w, c)).astype(dt)
+    f = rs.uniform(-1, 1, (3, 3, c, mult)).astype(dt)
+    out_hw, pads = geometry.conv_geometry((h, w), (3, 3), s, d, padding)
+    y = depthwise.forward(x, f, s, d, pads, out_hw)
+    np.testing.assert_allclose(y, refs.depthwise(x, f, s, d, padding), **_tol(dt))
+    for r0, r1 in [(0, n * out_hw[0]), (1, n * out_hw[0]), (0, 1)]:
+        if r1 > r0:
+            buf = np.full(((r1 - r0) * out_hw[1], c * mult), np.nan, dt)
+            depthwise.row_producer(x, f, s, d, pads, out_hw)(r0, r1, buf)
+            np.testing.assert_array_equal(buf, y.reshape(-1, c * mult)[r0 * out_hw[1]:r1 * out_hw[1]])
+    if s == (1, 1):
+        dy = rs.uniform(-1, 1, y.shape).astype(dt)
+        dx = depthwise.backprop_input(dy, f, x.shape, s, d, pads)
+        np.testing.assert_allclose(dx, refs.depthwise_backprop_input(x.shape, f, dy, s, d, padding),
+                                   **_tol(dt))
+
+
+@SETTINGS
 @given(conv_cases(max_mult=4))
 def test_conv_kernels_match_reference(case):
     rs = np.random.RandomState(case["seed"])

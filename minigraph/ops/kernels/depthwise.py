@@ -26,6 +26,8 @@ from minigraph.ops.kernels import _alloc
 from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange, threads_for
 
 _BLOCK = 8
+# Numbers per tap in a block of `_interior3x3`: nine taps' weights stay in L1.
+_BLOCK_FLOATS = 1024
 
 
 @jit
@@ -119,29 +121,156 @@ def _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, o):
     _row_taps(o, xf[n], ihs, ft, taps, valid, col_off, c, o.shape[0] // c, w)
 
 
+@jit
+def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair):
+    # Columns [lo, hi) of one or two output rows whose nine 3x3 taps are all inside the
+    # image: output row A reads input rows ia[0..2], row B (if `pair`) rows ib[0..2];
+    # tap t = 3*i + j reads column ow + col_off[t] (col_off[j] for j < 3). fb holds each
+    # tap's weights tiled over a block of P pixels.
+    #
+    # Blocks of P pixels keep the weights (9 x P*C numbers) in L1, and one pass adds all
+    # nine taps, so each output value is stored once; a pair of rows shares the weight
+    # loads. Taps are added in increasing t starting from 0, one FMA each: the same
+    # rounding as the generic path.
+    p = fb.shape[1] // c
+    zero = np.zeros(1, dtype=oa.dtype)[0]
+    f0, f1, f2, f3, f4, f5, f6, f7, f8 = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7], fb[8]
+    xa0, xa1, xa2 = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
+    xb0, xb1, xb2 = xf[n, ib[0]], xf[n, ib[1]], xf[n, ib[2]]
+    for b0 in range(lo, hi, p):
+        m = (min(hi, b0 + p) - b0) * c
+        a = b0 * c
+        s0, s1, s2 = (b0 + col_off[0]) * c, (b0 + col_off[1]) * c, (b0 + col_off[2]) * c
+        u0, u1, u2 = xa0[s0:s0 + m], xa0[s1:s1 + m], xa0[s2:s2 + m]
+        u3, u4, u5 = xa1[s0:s0 + m], xa1[s1:s1 + m], xa1[s2:s2 + m]
+        u6, u7, u8 = xa2[s0:s0 + m], xa2[s1:s1 + m], xa2[s2:s2 + m]
+        oo = oa[a:a + m]
+        if pair:
+            v0, v1, v2 = xb0[s0:s0 + m], xb0[s1:s1 + m], xb0[s2:s2 + m]
+            v3, v4, v5 = xb1[s0:s0 + m], xb1[s1:s1 + m], xb1[s2:s2 + m]
+            v6, v7, v8 = xb2[s0:s0 + m], xb2[s1:s1 + m], xb2[s2:s2 + m]
+            op = ob[a:a + m]
+            for k in range(m):
+                w0, w1, w2, w3, w4 = f0[k], f1[k], f2[k], f3[k], f4[k]
+                w5, w6, w7, w8 = f5[k], f6[k], f7[k], f8[k]
+                acc = zero
+                acc += u0[k] * w0
+                acc += u1[k] * w1
+                acc += u2[k] * w2
+                acc += u3[k] * w3
+                acc += u4[k] * w4
+                acc += u5[k] * w5
+                acc += u6[k] * w6
+                acc += u7[k] * w7
+                acc += u8[k] * w8
+                oo[k] = acc
+                acc = zero
+                acc += v0[k] * w0
+                acc += v1[k] * w1
+                acc += v2[k] * w2
+                acc += v3[k] * w3
+                acc += v4[k] * w4
+                acc += v5[k] * w5
+                acc += v6[k] * w6
+                acc += v7[k] * w7
+                acc += v8[k] * w8
+                op[k] = acc
+        else:
+            for k in range(m):
+                acc = zero
+                acc += u0[k] * f0[k]
+                acc += u1[k] * f1[k]
+                acc += u2[k] * f2[k]
+                acc += u3[k] * f3[k]
+                acc += u4[k] * f4[k]
+                acc += u5[k] * f5[k]
+                acc += u6[k] * f6[k]
+                acc += u7[k] * f7[k]
+                acc += u8[k] * f8[k]
+                oo[k] = acc
+
+
+@jit
+def _edge_pixels(xf, fb, n, ihs, col_off, c, w, ow0, ow1, o):
+    # Output pixels [ow0, ow1) of a row whose nine taps are all in range vertically but
+    # not horizontally: tap by tap, in increasing t, skipping columns outside the image.
+    for ow in range(ow0, ow1):
+        ob = o[ow * c:(ow + 1) * c]
+        ob[:] = 0
+        for t in range(9):
+            iw = ow + col_off[t]
+            if 0 <= iw < w:
+                xr = xf[n, ihs[t // 3], iw * c:(iw + 1) * c]
+                ft = fb[t, :c]
+                for k in range(c):
+                    ob[k] += xr[k] * ft[k]
+
+
+@jit
+def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair):
+    # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. 3x3 filters
+    # use `_interior3x3` on rows whose taps are all inside the image; every other row
+    # (and filter) the generic `_forward_row`.
+    h = xf.shape[1]
+    ow_n = oa.shape[0] // c
+    if ft.shape[0] == 9 and kw == 3:
+        last = oh + 1 if pair else oh
+        if (oh * sh + min(row_off[0], row_off[8]) >= 0
+                and last * sh + max(row_off[0], row_off[8]) < h):
+            ia = np.empty(3, dtype=np.int64)
+            ib = np.empty(3, dtype=np.int64)
+            for i in range(3):
+                ia[i] = oh * sh + row_off[3 * i]
+                ib[i] = last * sh + row_off[3 * i]
+            lo = max(0, -min(col_off[0], col_off[1], col_off[2]))
+            hi = min(ow_n, w - max(col_off[0], col_off[1], col_off[2]))
+            if lo < hi:
+                _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair)
+            else:
+                lo = hi = ow_n
+            _edge_pixels(xf, fb, n, ia, col_off, c, w, 0, lo, oa)
+            _edge_pixels(xf, fb, n, ia, col_off, c, w, hi, ow_n, oa)
+            if pair:
+                _edge_pixels(xf, fb, n, ib, col_off, c, w, 0, lo, ob)
+                _edge_pixels(xf, fb, n, ib, col_off, c, w, hi, ow_n, ob)
+            return
+    _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, oa)
+    if pair:
+        _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh + 1, ob)
+
+
 @jit_parallel
-def _rows_forward(x, ft, sh, row_off, col_off, out):
-    # out row (n, oh) += x row (n, oh*sh + row_off[t]) shifted by col_off[t] pixels,
-    # times ft[t] (tap t's [C] weights tiled along the row); column stride 1.
+def _rows_forward(x, ft, fb, sh, row_off, col_off, kw, out):
+    # out row (n, oh) = sum over taps t of x row (n, oh*sh + row_off[t]) shifted by
+    # col_off[t] pixels, times tap t's [C] weights (ft: tiled along a whole row, fb: along
+    # a block of pixels); column stride 1. Rows go in pairs (see `_interior3x3`).
     n_img, h, w, c = x.shape
     oh_n, ow_n = out.shape[1], out.shape[2]
     xf = x.reshape(n_img, h, w * c)
     of = out.reshape(n_img, oh_n, ow_n * c)
-    for r in prange(n_img * oh_n):
-        n = r // oh_n
-        oh = r - n * oh_n
-        _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, of[n, oh])
+    pairs = (oh_n + 1) // 2
+    for r in prange(n_img * pairs):
+        n = r // pairs
+        oh = 2 * (r - n * pairs)
+        pair = oh + 1 < oh_n
+        _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, of[n, oh],
+                      of[n, oh + 1] if pair else of[n, oh], pair)
 
 
 @jit
-def _rows_forward_range(x, ft, sh, row_off, col_off, oh_n, r0, r1, tile):
+def _rows_forward_range(x, ft, fb, sh, row_off, col_off, kw, oh_n, r0, r1, tile):
     # Output rows r0..r1 (r = n*OH + oh) of `_rows_forward`, serially, into `tile`
     # [(r1 - r0), OW*C]: the producer of a fused depthwise + pointwise tile.
     n_img, h, w, c = x.shape
     xf = x.reshape(n_img, h, w * c)
-    for r in range(r0, r1):
+    r = r0
+    while r < r1:
         n = r // oh_n
-        _forward_row(xf, ft, sh, row_off, col_off, w, c, n, r - n * oh_n, tile[r - r0])
+        oh = r - n * oh_n
+        pair = r + 1 < r1 and oh + 1 < oh_n
+        _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, tile[r - r0],
+                      tile[r + 1 - r0] if pair else tile[r - r0], pair)
+        r += 2 if pair else 1
 
 
 @jit_parallel
@@ -342,6 +471,11 @@ def _tiled(f2, width):
 
 
 
+def _block_tiled(f2, width):
+    # The same, over the P pixels of a block of `_interior3x3` (P*C about _BLOCK_FLOATS).
+    return _tiled(f2, max(1, min(width, _BLOCK_FLOATS // max(1, f2.shape[1]))))
+
+
 def _expand(x, mult):
     n, h, w, c = x.shape
     xe = _alloc.empty((n, h, w, c * mult), x.dtype)
@@ -370,8 +504,9 @@ def forward(x, f, strides, dilations, pads, out_hw):
             # C*M channels once keeps the fast row kernel.
             xe = x if mult == 1 else _expand(x, mult)
             rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-            ft = _tiled(f.reshape(kh * kw, c * mult), out_hw[1])
-            _rows_forward(xe, ft, strides[0], rows, cols, out)
+            f2 = f.reshape(kh * kw, c * mult)
+            ft, fb = _tiled(f2, out_hw[1]), _block_tiled(f2, out_hw[1])
+            _rows_forward(xe, ft, fb, strides[0], rows, cols, kw, out)
         else:
             _pixels_forward(x, f, strides[0], strides[1], dilations[0], dilations[1],
                             pads[0], pads[1], out)
@@ -393,10 +528,11 @@ def row_producer(x, f, strides, dilations, pads, out_hw):
         with threads_for(x.size * mult):
             xe = x if mult == 1 else _expand(x, mult)
         rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-        ft = _tiled(f.reshape(kh * kw, c * mult), ow_n)
+        f2 = f.reshape(kh * kw, c * mult)
+        ft, fb = _tiled(f2, ow_n), _block_tiled(f2, ow_n)
 
         def fill(r0, r1, buf):
-            _rows_forward_range(xe, ft, strides[0], rows, cols, oh_n, r0, r1,
+            _rows_forward_range(xe, ft, fb, strides[0], rows, cols, kw, oh_n, r0, r1,
                                 buf.reshape(r1 - r0, ow_n * c * mult))
     else:
         def fill(r0, r1, buf):
@@ -429,12 +565,13 @@ def backprop_input(dy, f, in_shape, strides, dilations, pads):
             # mirrored: input pixel ih sees output pixel ih + pt - i*dh through tap i. With a
             # multiplier, that gives C*M channels whose groups of M are then summed.
             rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
-            ft = _tiled(f.reshape(kh * kw, c * mult), in_shape[2])
+            f2 = f.reshape(kh * kw, c * mult)
+            ft, fb = _tiled(f2, in_shape[2]), _block_tiled(f2, in_shape[2])
             if mult == 1:
-                _rows_forward(dy, ft, 1, rows, cols, dx)
+                _rows_forward(dy, ft, fb, 1, rows, cols, kw, dx)
             else:
                 dxe = _alloc.empty(tuple(in_shape[:3]) + (c * mult,), dy.dtype)
-                _rows_forward(dy, ft, 1, rows, cols, dxe)
+                _rows_forward(dy, ft, fb, 1, rows, cols, kw, dxe)
                 _sum_multiplier(dxe.reshape(-1, c * mult), mult, dx.reshape(-1, c))
         else:
             _pixels_backprop_input(dy, f, strides[0], strides[1], dilations[0], dilations[1],
