@@ -334,9 +334,11 @@ def _sum_multiplier(dxe, mult, dx):
 
 @jit
 def _pixels_row(x, f, sh, sw, dh, dw, pt, pl, n, oh, orow):
-    # Output row `orow` [OW, C*M] (image n, row oh) of the pixel kernel.
+    # Output row `orow` [OW, C*M] (image n, row oh) of the pixel kernel; f is the filter
+    # viewed [KH, KW, C*M], so a tap's weights are one contiguous run.
     _, h, w, c_in = x.shape
-    kh, kw, _, mult = f.shape
+    kh, kw, cm = f.shape
+    mult = cm // c_in
     ih0 = oh * sh - pt
     for ow in range(orow.shape[0]):
         iw0 = ow * sw - pl
@@ -354,11 +356,11 @@ def _pixels_row(x, f, sh, sw, dh, dw, pt, pl, n, oh, orow):
                 fv = f[i, j]
                 if mult == 1:
                     for ci in range(c_in):
-                        o[ci] += xv[ci] * fv[ci, 0]
+                        o[ci] += xv[ci] * fv[ci]
                 else:
                     for ci in range(c_in):
                         for m in range(mult):
-                            o[ci * mult + m] += xv[ci] * fv[ci, m]
+                            o[ci * mult + m] += xv[ci] * fv[ci * mult + m]
 
 
 @jit_parallel
@@ -508,8 +510,8 @@ def forward(x, f, strides, dilations, pads, out_hw):
             ft, fb = _tiled(f2, out_hw[1]), _block_tiled(f2, out_hw[1])
             _rows_forward(xe, ft, fb, strides[0], rows, cols, kw, out)
         else:
-            _pixels_forward(x, f, strides[0], strides[1], dilations[0], dilations[1],
-                            pads[0], pads[1], out)
+            _pixels_forward(x, f.reshape(kh, kw, c * mult), strides[0], strides[1],
+                            dilations[0], dilations[1], pads[0], pads[1], out)
     return out
 
 
@@ -535,8 +537,10 @@ def row_producer(x, f, strides, dilations, pads, out_hw):
             _rows_forward_range(xe, ft, fb, strides[0], rows, cols, kw, oh_n, r0, r1,
                                 buf.reshape(r1 - r0, ow_n * c * mult))
     else:
+        f3 = f.reshape(kh, kw, c * mult)
+
         def fill(r0, r1, buf):
-            _pixels_forward_range(x, f, strides[0], strides[1], dilations[0], dilations[1],
+            _pixels_forward_range(x, f3, strides[0], strides[1], dilations[0], dilations[1],
                                   pads[0], pads[1], oh_n, r0, r1,
                                   buf.reshape(r1 - r0, ow_n, c * mult))
     return fill

@@ -22,7 +22,7 @@ from minigraph.ops.kernels._jit import jit
 
 # Tile of A: big enough that per-tile calls (producer, gemm, epilogue: ~10 us each) stay
 # in the noise, small enough that A's tile and the output tile stay in a 1-2 MB L2.
-_TILE_BYTES = 384 << 10
+_TILE_BYTES = 1024 << 10
 
 # Activation codes of the epilogue (which TF1 op follows the product, if any).
 ACTIVATIONS = {None: 0, "Relu": 1, "Relu6": 2}
