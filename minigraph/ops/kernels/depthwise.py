@@ -122,7 +122,7 @@ def _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, o):
 
 
 @jit
-def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair):
+def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero):
     # Columns [lo, hi) of one or two output rows whose nine 3x3 taps are all inside the
     # image: output row A reads input rows ia[0..2], row B (if `pair`) rows ib[0..2];
     # tap t = 3*i + j reads column ow + col_off[t] (col_off[j] for j < 3). fb holds each
@@ -130,10 +130,10 @@ def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair):
     #
     # Blocks of P pixels keep the weights (9 x P*C numbers) in L1, and one pass adds all
     # nine taps, so each output value is stored once; a pair of rows shares the weight
-    # loads. Taps are added in increasing t starting from 0, one FMA each: the same
-    # rounding as the generic path.
+    # loads. Taps are added in increasing t starting from `zero` (0 in the output dtype),
+    # one FMA each: the same rounding as the generic path. ia, ib are tuples: nothing is
+    # allocated per row (heap allocations dominated small images).
     p = fb.shape[1] // c
-    zero = np.zeros(1, dtype=oa.dtype)[0]
     f0, f1, f2, f3, f4, f5, f6, f7, f8 = fb[0], fb[1], fb[2], fb[3], fb[4], fb[5], fb[6], fb[7], fb[8]
     xa0, xa1, xa2 = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
     xb0, xb1, xb2 = xf[n, ib[0]], xf[n, ib[1]], xf[n, ib[2]]
@@ -207,7 +207,7 @@ def _edge_pixels(xf, fb, n, ihs, col_off, c, w, ow0, ow1, o):
 
 
 @jit
-def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair):
+def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair, zero):
     # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. 3x3 filters
     # use `_interior3x3` on rows whose taps are all inside the image; every other row
     # (and filter) the generic `_forward_row`.
@@ -217,15 +217,12 @@ def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pai
         last = oh + 1 if pair else oh
         if (oh * sh + min(row_off[0], row_off[8]) >= 0
                 and last * sh + max(row_off[0], row_off[8]) < h):
-            ia = np.empty(3, dtype=np.int64)
-            ib = np.empty(3, dtype=np.int64)
-            for i in range(3):
-                ia[i] = oh * sh + row_off[3 * i]
-                ib[i] = last * sh + row_off[3 * i]
+            ia = (oh * sh + row_off[0], oh * sh + row_off[3], oh * sh + row_off[6])
+            ib = (last * sh + row_off[0], last * sh + row_off[3], last * sh + row_off[6])
             lo = max(0, -min(col_off[0], col_off[1], col_off[2]))
             hi = min(ow_n, w - max(col_off[0], col_off[1], col_off[2]))
             if lo < hi:
-                _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair)
+                _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero)
             else:
                 lo = hi = ow_n
             _edge_pixels(xf, fb, n, ia, col_off, c, w, 0, lo, oa)
@@ -249,12 +246,13 @@ def _rows_forward(x, ft, fb, sh, row_off, col_off, kw, out):
     xf = x.reshape(n_img, h, w * c)
     of = out.reshape(n_img, oh_n, ow_n * c)
     pairs = (oh_n + 1) // 2
+    zero = np.zeros(1, dtype=out.dtype)[0]
     for r in prange(n_img * pairs):
         n = r // pairs
         oh = 2 * (r - n * pairs)
         pair = oh + 1 < oh_n
         _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, of[n, oh],
-                      of[n, oh + 1] if pair else of[n, oh], pair)
+                      of[n, oh + 1] if pair else of[n, oh], pair, zero)
 
 
 @jit
@@ -263,13 +261,14 @@ def _rows_forward_range(x, ft, fb, sh, row_off, col_off, kw, oh_n, r0, r1, tile)
     # [(r1 - r0), OW*C]: the producer of a fused depthwise + pointwise tile.
     n_img, h, w, c = x.shape
     xf = x.reshape(n_img, h, w * c)
+    zero = np.zeros(1, dtype=tile.dtype)[0]
     r = r0
     while r < r1:
         n = r // oh_n
         oh = r - n * oh_n
         pair = r + 1 < r1 and oh + 1 < oh_n
         _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, tile[r - r0],
-                      tile[r + 1 - r0] if pair else tile[r - r0], pair)
+                      tile[r + 1 - r0] if pair else tile[r - r0], pair, zero)
         r += 2 if pair else 1
 
 
