@@ -25,8 +25,10 @@ import numpy as np
 from minigraph.ops.kernels import _alloc
 from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange, threads_for
 
-_BLOCK = 8
-# Numbers per tap in a block of `_interior3x3`: nine taps' weights stay in L1.
+# Float32 terms a filter-gradient sum takes before it goes into the float64 partials.
+_FLUSH_TERMS = 64
+# Numbers per tap in a block of pixels (`_interior3x3`, `_filter_row`): the weights or
+# sums of every tap stay in L1.
 _BLOCK_FLOATS = 1024
 
 
@@ -272,38 +274,56 @@ def _rows_forward_range(x, ft, fb, sh, row_off, col_off, kw, oh_n, r0, r1, tile)
         r += 2 if pair else 1
 
 
+@jit
+def _filter_row(xf, df, n, oh, sh, row_off, col_off, w, c, blk):
+    # Adds output row (n, oh)'s contributions to the filter gradient: for each tap t whose
+    # input row is inside the image, x(row oh*sh + row_off[t], column ow + col_off[t]) *
+    # dy(row oh, column ow) over the columns where that input column exists. blk[t] holds
+    # P pixel slots of C sums each; pixel ow of a block of P pixels goes to slot ow - b0,
+    # and the caller folds the slots at the end. A tap's P*C sums (a few KB) stay in L1
+    # while the row streams past them.
+    h = xf.shape[1]
+    ow_n = df.shape[2] // c
+    p = blk.shape[1] // c
+    d = df[n, oh]
+    for t in range(row_off.shape[0]):
+        ih = oh * sh + row_off[t]
+        if ih < 0 or ih >= h:
+            continue
+        s = col_off[t]
+        lo = max(0, -s)
+        hi = min(ow_n, w - s)
+        xr = xf[n, ih]
+        bt = blk[t]
+        for b0 in range(lo, hi, p):
+            m = (min(hi, b0 + p) - b0) * c
+            xs = xr[(b0 + s) * c:(b0 + s) * c + m]
+            ds = d[b0 * c:b0 * c + m]
+            for k in range(m):
+                bt[k] += xs[k] * ds[k]
+
+
 @jit_parallel
-def _rows_filter(x, dy, sh, row_off, col_off, parts):
-    # parts[p, t, ow*C + c] accumulates x(row for tap t, shifted) * dy(row) over the rows
-    # of chunk p; the caller folds ow, chunks and taps afterwards. Sums run in the input
-    # dtype over blocks of _BLOCK rows, then go into float64: fast, and accurate over
-    # the ~10^5 pixels of a large batch.
+def _rows_filter(x, dy, sh, row_off, col_off, flush_rows, parts):
+    # parts[p, t, slot*C + c] accumulates, in float64, chunk p's sums of x(row for tap t,
+    # shifted) * dy(row) (see `_filter_row`); the caller adds chunks and slots. Each
+    # thread sums `flush_rows` output rows in the input dtype, then adds those sums into
+    # its float64 partials: fast, and accurate over the ~10^5 pixels of a large batch.
     n_img, h, w, c = x.shape
-    oh_n, ow_n = dy.shape[1], dy.shape[2]
+    oh_n = dy.shape[1]
     n_taps = row_off.shape[0]
     xf = x.reshape(n_img, h, w * c)
-    df = dy.reshape(n_img, oh_n, ow_n * c)
+    df = dy.reshape(n_img, oh_n, dy.shape[2] * c)
     n_parts = parts.shape[0]
     rows = n_img * oh_n
     for p in prange(n_parts):
-        blk = np.zeros((n_taps, ow_n * c), dtype=x.dtype)
+        blk = np.zeros((n_taps, parts.shape[2]), dtype=x.dtype)
         r0 = p * rows // n_parts
         r1 = (p + 1) * rows // n_parts
         for r in range(r0, r1):
             n = r // oh_n
-            oh = r - n * oh_n
-            for t in range(n_taps):
-                ih = oh * sh + row_off[t]
-                if ih < 0 or ih >= h:
-                    continue
-                shift = col_off[t]
-                lo = max(0, -shift)
-                hi = min(ow_n, w - shift)
-                if hi <= lo:
-                    continue
-                _mul_acc(blk[t, lo * c:hi * c], xf[n, ih, (lo + shift) * c:(hi + shift) * c],
-                         df[n, oh, lo * c:hi * c])
-            if (r - r0) % _BLOCK == _BLOCK - 1 or r == r1 - 1:
+            _filter_row(xf, df, n, r - n * oh_n, sh, row_off, col_off, w, c, blk)
+            if (r - r0) % flush_rows == flush_rows - 1 or r == r1 - 1:
                 for t in range(n_taps):
                     _flush(parts[p, t], blk[t])
 
@@ -604,9 +624,13 @@ def backprop_filter(x, dy, f_shape, strides, dilations, pads):
             xe = x if mult == 1 else _expand(x, mult)
             trows, tcols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
             ow_n = dy.shape[2]
-            parts = np.zeros((n_parts, kh * kw, ow_n * c * mult), dtype=np.float64)
-            _rows_filter(xe, dy, strides[0], trows, tcols, parts)
-            df = parts.sum(axis=0).reshape(kh * kw, ow_n, c * mult).sum(axis=1)
+            # P pixel slots per tap: P*C about _BLOCK_FLOATS. Each slot sums about
+            # ceil(OW/P) pixels per row; flush into float64 after ~_FLUSH_TERMS terms.
+            slots = max(1, min(ow_n, _BLOCK_FLOATS // max(1, c * mult)))
+            flush_rows = max(1, _FLUSH_TERMS // -(-ow_n // slots))
+            parts = np.zeros((n_parts, kh * kw, slots * c * mult), dtype=np.float64)
+            _rows_filter(xe, dy, strides[0], trows, tcols, flush_rows, parts)
+            df = parts.sum(axis=0).reshape(kh * kw, slots, c * mult).sum(axis=1)
         else:
             parts = np.zeros((n_parts, kh, kw, c * mult), dtype=np.float64)
             _pixels_backprop_filter(x, dy, kh, kw, strides[0], strides[1], dilations[0],
