@@ -132,6 +132,62 @@ def test_non_contiguous_binary_inputs(threaded, kind):
         assert len(threaded) == n
 
 
+def _broadcast_views(dtype, seed):
+    """Inputs of shape [N, H, W, C] that are broadcast views (zero strides): of a scalar
+    (special values included), along some axes, along the innermost axis only."""
+    y = _values([N, H, W, C], dtype, seed)
+    shape = (N, H, W, C)
+    scalars = [y.reshape(-1)[i] for i in (0, 3, 4, 8)]  # nan, 0, -0 and a plain value
+    return ([np.broadcast_to(v, shape) for v in scalars]
+            + [np.broadcast_to(y[:, :1], shape), np.broadcast_to(y[:1, :, :1], shape),
+               np.broadcast_to(y[..., :1], shape), np.broadcast_to(y[:1, :1, :, :1], shape),
+               np.broadcast_to(_layout(y, "transposed")[:, :1], shape)])
+
+
+@pytest.mark.parametrize("fn", BINARY, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_broadcast_view_inputs_match_numpy(threaded, fn, dtype):
+    views = _broadcast_views(dtype, 1)
+    full = _values([N, H, W, C], dtype, 2)
+    others = [full, _layout(full, "fortran"), _values([C], dtype, 3), dtype(0.75)]
+    others += _broadcast_views(dtype, 4)[3::2]
+    with np.errstate(all="ignore"):
+        for i, v in enumerate(views):
+            for other in others:
+                for a, b in ((v, other), (other, v)):
+                    n = len(threaded)
+                    _same(elementwise.apply(fn, (a, b)), fn(a, b))
+                    # Split unless the layout is not clear-cut (a view of transposed
+                    # memory, a partial view against a Fortran-ordered array).
+                    if i < 4 or other is full and i < len(views) - 1:
+                        assert len(threaded) > n
+
+
+@pytest.mark.parametrize("fn", UNARY, ids=lambda f: f.__name__)
+def test_unary_broadcast_views_match_numpy(threaded, fn):
+    for dtype in (np.float32, np.float64):
+        for v in _broadcast_views(dtype, 5):
+            with np.errstate(all="ignore"):
+                _same(elementwise.apply(fn, (v,)), fn(v))
+    assert len(threaded) == 2 * 8  # all but the view of transposed memory
+
+
+def test_results_broadcast_along_the_innermost_axis_are_computed_once(threaded):
+    x = _values([N, H, W, C], np.float32)
+    seen = []
+
+    def divide(a, b, out=None):
+        seen.append(np.size(out) if out is not None else np.broadcast(a, b).size)
+        return np.true_divide(a, b, out=out)
+    got = elementwise.apply(divide, (np.broadcast_to(x[..., :1], x.shape), np.float32(3)))
+    _same(got, x[..., :1] / np.float32(3) + np.zeros_like(x))
+    assert sum(seen) == N * H * W  # one division per row of the input
+    seen.clear()
+    got = elementwise.apply(divide, (np.broadcast_to(x[:, :1], x.shape), np.float32(3)))
+    _same(got, np.broadcast_to(x[:, :1], x.shape) / np.float32(3))
+    assert sum(seen) == x.size  # varying along the innermost axis: one split call
+
+
 def test_activations_and_scalar_operands(threaded):
     for dtype in (np.float32, np.float64, np.int32):
         x = _values([N, H, W, C], dtype)
@@ -266,6 +322,25 @@ def test_session_ops_on_large_tensors_match_numpy():
         np.testing.assert_allclose(got[11], want[11], rtol=1e-5, atol=1e-3)  # float32 sums
         for g in got:
             assert not any(np.shares_memory(g, v) for v in feed.values())
+
+
+def test_session_broadcast_to_and_reduce_mean_gradient_match_numpy():
+    shape = _large([8, 64, 64, 65])
+    a = _values(shape, np.float32, 1)
+    s = mg.placeholder(mg.float32, [])
+    x = mg.placeholder(mg.float32, shape)
+    v = mg.placeholder(mg.float32, [8, 1, 64, 65])
+    grad = mg.gradients(mg.reduce_mean(mg.square(x)), x)[0]
+    fetches = [mg.broadcast_to(s, shape) / 3.0, 3.0 / mg.broadcast_to(s, shape),
+               mg.broadcast_to(v, shape) * x, x - mg.broadcast_to(v, shape), grad]
+    got = evaluate(fetches, {s: np.float32(5), x: a, v: a[:, :1]})
+    five, three, vb = np.float32(5), np.float32(3), np.broadcast_to(a[:, :1], shape)
+    with np.errstate(all="ignore"):
+        want = [np.broadcast_to(five, shape) / three, three / np.broadcast_to(five, shape),
+                vb * a, a - vb,
+                np.broadcast_to(np.float32(1) / np.float32(a.size), shape) * (np.float32(2) * a)]
+    for g, w in zip(got, want):
+        _same(g, w)
 
 
 def test_session_int32_and_mean_dtypes():
