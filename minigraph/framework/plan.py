@@ -9,6 +9,8 @@ Plans are immutable; all per-run values are locals of the plan function, so conc
 runs share nothing but the `RunContext` (variable values, random generators).
 """
 import collections
+import concurrent.futures
+import contextvars
 import os
 import threading
 
@@ -18,6 +20,7 @@ from minigraph.framework import errors
 from minigraph.framework import graph as _graph
 from minigraph.framework import registry
 from minigraph.framework import tensor_shape as _ts
+from minigraph.ops.kernels import budget as _budget
 
 # Tests set MINIGRAPH_CHECK_KERNELS=1: every kernel output is then checked against the
 # op's static dtype and shape, so a kernel that disagrees with its shape inference fails
@@ -27,6 +30,16 @@ _CHECK_KERNELS = os.environ.get("MINIGRAPH_CHECK_KERNELS", "") not in ("", "0")
 # Fused kernels for chains of ops (`registry.Fusion`); MINIGRAPH_FUSION=0 runs every op
 # on its own (TF's `rewrite_options.remapping = OFF`). Read when a plan is compiled.
 FUSION = os.environ.get("MINIGRAPH_FUSION", "1") != "0"
+
+# Two independent mid-sized ops may run at once, one on a helper thread (TF's inter-op
+# parallelism, for graphs whose ops are each too small to use both cores on their own).
+# MINIGRAPH_INTER_OP=0 runs every step in order on the calling thread.
+INTER_OP = os.environ.get("MINIGRAPH_INTER_OP", "1") != "0"
+# An op is "mid-sized" when its static inputs and outputs hold this many elements in all:
+# below, handing it to another thread (~20-50 us) costs more than it saves; above, its
+# own kernel already uses every core.
+_PAIR_MIN_ELEMENTS = 1 << 16
+_PAIR_MAX_ELEMENTS = 1 << 21
 
 
 class RunContext:
@@ -122,7 +135,7 @@ def _may_alias_state(tensor, fed):
 class _Plan:
     """A compiled run: feed checks, the straight-line function, and which outputs to copy."""
 
-    __slots__ = ("fn", "feeds", "feed_checks", "copy_mask", "ops", "fused")
+    __slots__ = ("fn", "feeds", "feed_checks", "copy_mask", "ops", "fused", "paired")
 
     def run(self, ctx, feed_values):
         # TF1 kernels return inf/NaN silently (1/0, log(0), overflow); NumPy would warn.
@@ -191,7 +204,8 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
                                         _ts.shape_str(op._outputs[0].shape)))
 
     names = {}  # tensor -> expression in generated code
-    env = {"_wrap": _wrap_error, "_OpError": errors.OpError, "_chk": _check_output}
+    env = {"_wrap": _wrap_error, "_OpError": errors.OpError, "_chk": _check_output,
+           "_par": _run_pair}
     lines = []
     for t, i in fed.items():
         names[t] = "f%d" % i
@@ -223,14 +237,25 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
         steps.append(op)
 
     steps = _fuse(steps, set(fetch_tensors), run_for_effect, fed)
+    slots = _pair_steps(steps, fed, run_for_effect) if INTER_OP else [(s,) for s in steps]
+    steps = [s for slot in slots for s in slot]
 
     # Last use of each intermediate, so its local can be deleted right after.
     last_use = {}
-    for si, step in enumerate(steps):
-        for t in _step_inputs(step):
-            last_use[t] = si
+    si = 0
+    for slot in slots:
+        for step in slot:
+            for t in _step_inputs(step):
+                last_use[t] = si + len(slot) - 1
+            si += 1
     keep = set(fetch_tensors)
 
+    pending = []  # the first step of a pair, emitted with the second
+    slot_end = {}
+    si = 0
+    for slot in slots:
+        si += len(slot)
+        slot_end[si - 1] = len(slot)
     for si, step in enumerate(steps):
         if isinstance(step, _Fused):
             op = step.ops[-1]
@@ -258,22 +283,41 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
             else:
                 names[t] = "v%d_%d" % (si, t.value_index)
                 outs.append(names[t])
-        lines.append("_at = %d" % si)
-        call = "%s(%s)" % (kname, ", ".join(args))
-        if len(outs) == 0:
-            lines.append(call)
-        elif len(outs) == 1:
-            lines.append("%s = %s" % (outs[0], call))
+        if si not in slot_end:  # first of a pair: emitted with its partner
+            pending.append((si, step, op, opname, kname, args, outs))
+            continue
+        if pending:
+            sa, step_a, op_a, opname_a, kname_a, args_a, outs_a = pending.pop()
+            lines.append("_at = %d" % sa)
+            lines.append("_ra, _rb = _par(%s, (%s), %s, %s, (%s), %s)"
+                         % (kname_a, "".join(a + ", " for a in args_a), opname_a,
+                            kname, "".join(a + ", " for a in args), opname))
+            for res, o_list in (("_ra", outs_a), ("_rb", outs)):
+                if len(o_list) == 1:
+                    lines.append("%s = %s" % (o_list[0], res))
+                elif o_list:
+                    lines.append("%s, = %s" % (", ".join(o_list), res))
+            done = [(op_a, opname_a, outs_a, step_a), (op, opname, outs, step)]
         else:
-            lines.append("%s, = %s" % (", ".join(outs), call))
-        if _CHECK_KERNELS:
-            for t, o in zip(op._outputs, outs):
-                if o != "_":
-                    lines.append("_chk(%s, %d, %s)" % (opname, t.value_index, o))
-        dead = sorted({names[t] for t in _step_inputs(step)
-                       if last_use.get(t) == si and t not in keep and names[t][0] == "v"})
+            lines.append("_at = %d" % si)
+            call = "%s(%s)" % (kname, ", ".join(args))
+            if len(outs) == 0:
+                lines.append(call)
+            elif len(outs) == 1:
+                lines.append("%s = %s" % (outs[0], call))
+            else:
+                lines.append("%s, = %s" % (", ".join(outs), call))
+            done = [(op, opname, outs, step)]
+        dead = set()
+        for d_op, d_opname, d_outs, d_step in done:
+            if _CHECK_KERNELS:
+                for t, o in zip(d_op._outputs, d_outs):
+                    if o != "_":
+                        lines.append("_chk(%s, %d, %s)" % (d_opname, t.value_index, o))
+            dead.update(names[t] for t in _step_inputs(d_step)
+                        if last_use.get(t) == si and t not in keep and names[t][0] == "v")
         if dead:
-            lines.append("del " + ", ".join(dead))
+            lines.append("del " + ", ".join(sorted(dead)))
 
     ret = "[%s]" % ", ".join([names[t] for t in fetch_tensors])
     body = "\n".join("        " + ln for ln in lines) if lines else "        pass"
@@ -287,12 +331,122 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
     plan = _Plan()
     plan.fn = env["_plan"]
     plan.ops = env["_steps"]
-    # Which chains of ops run as one fused kernel (tuples of op names), for inspection.
+    # Which chains of ops run as one fused kernel, and which steps run two at a time
+    # (tuples of op names), for inspection.
     plan.fused = [tuple(op.name for op in s.ops) for s in steps if isinstance(s, _Fused)]
+    plan.paired = [tuple(_step_op(s).name for s in slot) for slot in slots if len(slot) == 2]
     plan.feeds = list(feed_tensors)
     plan.feed_checks = [_feed_check(t) for t in feed_tensors]
     plan.copy_mask = [i for i, t in enumerate(fetch_tensors) if _may_alias_state(t, fed)]
     return plan
+
+
+# -- two steps at a time ---------------------------------------------------------------------------
+_helper = {"pool": None}
+_helper_lock = threading.Lock()
+
+
+def _helper_pool():
+    if _helper["pool"] is None:
+        with _helper_lock:
+            if _helper["pool"] is None:
+                _helper["pool"] = concurrent.futures.ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix="minigraph-inter-op")
+    return _helper["pool"]
+
+
+def _run_pair(ka, args_a, op_a, kb, args_b, op_b):
+    """ka(*args_a) on this thread while kb(*args_b) runs on the helper thread (in a copy
+    of this thread's context: NumPy's error state applies there too), each with its
+    kernels on one thread (`kernels.budget`). Errors name their op (op_a, op_b); the
+    first step's error wins if both fail."""
+    future = _helper_pool().submit(contextvars.copy_context().run, _budget.call_single_threaded,
+                                   kb, *args_b)
+    try:
+        with _budget.one_thread():
+            ra = ka(*args_a)
+    except Exception as e:  # noqa: BLE001 - wrapped, naming the op
+        concurrent.futures.wait([future])
+        raise _wrap_error(op_a, e) from e
+    try:
+        rb = future.result()
+    except Exception as e:  # noqa: BLE001 - wrapped, naming the op
+        raise _wrap_error(op_b, e) from e
+    return ra, rb
+
+
+def _step_op(step):
+    return step.ops[-1] if isinstance(step, _Fused) else step
+
+
+def _elements(tensors):
+    total = 0
+    for t in tensors:
+        shape = t.shape
+        if not shape.is_fully_defined():
+            return None
+        n = 1
+        for d in shape.as_list():
+            n *= d
+        total += n
+    return total
+
+
+def _pairable(step, run_for_effect):
+    if isinstance(step, _Fused):
+        ops, inputs, outputs = step.ops, step.inputs, step.ops[-1]._outputs
+    else:
+        ops, inputs, outputs = [step], step._inputs, step._outputs
+    for op in ops:
+        d = op._op_def
+        if (d.stateful or d.needs_context or d.read_at_use or op._control_inputs
+                or op in run_for_effect):
+            return False
+    n = _elements(list(inputs) + list(outputs))
+    return n is not None and _PAIR_MIN_ELEMENTS <= n <= _PAIR_MAX_ELEMENTS
+
+
+def _pair_steps(steps, fed, run_for_effect):
+    """`steps` as slots of one step, or two independent mid-sized steps to run at once.
+
+    Greedy, in plan order: a pairable step takes as partner the first later pairable
+    step (within a short look-ahead) whose producers have all run already; the partner
+    moves up next to it, which keeps the order a valid one."""
+    producer = {}
+    for step in steps:
+        for t in _step_op(step)._outputs:
+            producer[t] = step
+    deps = {}
+    for step in steps:
+        ops = step.ops if isinstance(step, _Fused) else [step]
+        ds = {producer[t] for t in _step_inputs(step) if t in producer and t not in fed}
+        for op in ops:
+            ds.update(producer.get(c._outputs[0]) if c._outputs else None
+                      for c in op._control_inputs)
+        ds.discard(None)
+        ds.discard(step)
+        deps[step] = ds
+    pairable = {step for step in steps if _pairable(step, run_for_effect)}
+    if len(pairable) < 2:
+        return [(s,) for s in steps]
+    done, slots = set(), []
+    remaining = list(steps)
+    while remaining:
+        a = remaining.pop(0)
+        partner = None
+        if a in pairable:
+            for b in remaining[:8]:
+                if b in pairable and deps[b] <= done:
+                    partner = b
+                    break
+        if partner is None:
+            slots.append((a,))
+            done.add(a)
+        else:
+            remaining.remove(partner)
+            slots.append((a, partner))
+            done.update((a, partner))
+    return slots
 
 
 # -- fusion ----------------------------------------------------------------------------------------

@@ -32,6 +32,8 @@ import threading
 
 import numpy as np
 
+from minigraph.ops.kernels import budget
+
 # Products smaller than this (multiply-adds) are not split: they run on the calling
 # thread. Handing half of a 12.8M multiply-add product (~0.1 ms) to a sleeping pool
 # thread cost more than it saved: the N=8 28x28 separable-conv train step took 1.55 ms
@@ -260,7 +262,7 @@ def run_parallel(parts, threads):
 
 
 def _n_parts(work, rows):
-    if work < _MIN_SPLIT_WORK:
+    if work < _MIN_SPLIT_WORK or budget.single_threaded():
         return 1
     return max(1, min(num_threads(), rows))
 

@@ -37,6 +37,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
+from minigraph.ops.kernels import budget  # noqa: E402
+
 # Below this much work (multiply-adds or elements touched), one thread is faster.
 MIN_PARALLEL_WORK = 1 << 20
 
@@ -63,8 +65,9 @@ def num_threads():
 
 @contextlib.contextmanager
 def threads_for(work):
-    """Run the parallel kernels called in the block on one thread if `work` is small."""
-    if work >= MIN_PARALLEL_WORK:
+    """Run the parallel kernels called in the block on one thread if `work` is small, or
+    while the step runs beside another one (`budget.single_threaded`)."""
+    if work >= MIN_PARALLEL_WORK and not budget.single_threaded():
         yield
         return
     prev = numba.get_num_threads()

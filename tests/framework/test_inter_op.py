@@ -1,0 +1,114 @@
+"""Two independent mid-sized steps of a plan run at once (plan._pair_steps, _run_pair):
+same results, same errors, same silent inf/NaN as running them in order."""
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+import minigraph as mg
+from minigraph.framework import plan as plan_mod
+
+N = 300  # 300 x 300 = 90,000 elements: a mid-sized step
+
+
+def _run(fetches, feeds=None, inter_op=True):
+    old = plan_mod.INTER_OP
+    plan_mod.INTER_OP = inter_op
+    try:
+        with mg.Session() as sess:
+            out = sess.run(fetches, feeds)
+            paired = [pair for entry in sess._cache.values() for pair in entry[0].paired]
+    finally:
+        plan_mod.INTER_OP = old
+    return out, paired
+
+
+def _branches():
+    x = mg.placeholder(mg.float32, [N, N], name="x")
+    a = mg.exp(x * 0.5, name="a")
+    b = mg.sqrt(mg.abs(x), name="b")
+    c = mg.matmul(a, b, name="c")
+    d = mg.tanh(x, name="d")
+    return x, [c, d, a + b]
+
+
+def test_independent_steps_pair_and_match_sequential():
+    x, fetches = _branches()
+    xv = np.random.RandomState(0).uniform(-1, 1, (N, N)).astype(np.float32)
+    got, paired = _run(fetches, {x: xv})
+    want, none = _run(fetches, {x: xv}, inter_op=False)
+    assert paired and none == []
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_small_and_large_steps_are_not_paired():
+    small = mg.placeholder(mg.float32, [10, 10])
+    _, paired = _run([mg.exp(small), mg.sqrt(small)], {small: np.ones((10, 10), np.float32)})
+    assert paired == []
+
+
+def test_stateful_steps_are_not_paired():
+    v = mg.Variable(np.ones((N, N), np.float32), name="v")
+    x = mg.placeholder(mg.float32, [N, N])
+    assign = mg.assign(v, x * 2.0)
+    other = mg.exp(x)
+    with mg.Session() as sess:
+        sess.run(v.initializer)
+        sess.run([assign, other], {x: np.ones((N, N), np.float32)})
+        paired = [p for entry in sess._cache.values() for p in entry[0].paired]
+    assert all("Assign" not in name for pair in paired for name in pair)
+
+
+@pytest.mark.parametrize("bad_first", [True, False])
+def test_error_in_either_step_names_its_op(bad_first):
+    x = mg.placeholder(mg.int32, [N, N], name="x")
+    zeros = mg.placeholder(mg.int32, [N, N], name="zeros")
+    bad = mg.floordiv(x, zeros, name="bad")  # integer division by zero: an error in TF1
+    good = mg.abs(x, name="good")
+    fetches = [bad, good] if bad_first else [good, bad]
+    feeds = {x: np.ones((N, N), np.int32), zeros: np.zeros((N, N), np.int32)}
+    with mg.Session() as sess:
+        with pytest.raises(mg.errors.InvalidArgumentError) as paired_err:
+            sess.run(fetches, feeds)
+        paired = [p for entry in sess._cache.values() for p in entry[0].paired]
+    assert paired == [("bad", "good") if bad_first else ("good", "bad")]
+    with pytest.raises(mg.errors.InvalidArgumentError) as plain_err:
+        _run(fetches, feeds, inter_op=False)
+    assert paired_err.value.op.name == "bad"
+    assert str(paired_err.value) == str(plain_err.value)
+
+
+def test_float_errors_stay_silent_on_the_helper_thread():
+    x = mg.placeholder(mg.float32, [N, N])
+    fetches = [mg.log(x), 1.0 / x]  # log(0) = -inf, 1/0 = inf, as in TF1: no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (lg, inv), paired = _run(fetches, {x: np.zeros((N, N), np.float32)})
+    assert paired
+    assert np.all(lg == -np.inf) and np.all(inv == np.inf)
+
+
+def test_concurrent_runs_with_pairs():
+    x, fetches = _branches()
+    rng = np.random.RandomState(1)
+    feeds = [rng.uniform(-1, 1, (N, N)).astype(np.float32) for _ in range(4)]
+    with mg.Session() as sess:
+        want = [sess.run(fetches, {x: f}) for f in feeds]
+        errors, results = [], {}
+
+        def worker(i):
+            try:
+                for _ in range(5):
+                    results[i] = sess.run(fetches, {x: feeds[i]})
+                    for g, w in zip(results[i], want[i]):
+                        np.testing.assert_array_equal(g, w)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
