@@ -63,6 +63,29 @@ def test_bias_kernels_last_and_middle_axis():
         assert bias.bias_add_grad(x, 1).dtype == dt
 
 
+def test_bias_grad_last_axis_uneven_parts_and_row_remainders():
+    # Rows in fours within blocks of 32 per part: row counts off both, parts of unequal
+    # (or no) rows, channel counts off the vector width.
+    rs = np.random.RandomState(3)
+    for rows, c in ((1, 5), (7, 1), (33, 17), (130, 128), (1001, 3)):
+        for dt in (np.float32, np.float64):
+            g = rs.randn(rows, c).astype(dt)
+            for n_parts in (1, 2, 3):
+                parts = np.zeros((n_parts, c))
+                bias._grad_last(g, parts)
+                np.testing.assert_allclose(parts.sum(axis=0), g.sum(axis=0, dtype=np.float64),
+                                           rtol=1e-6, atol=1e-5)
+
+
+def test_large_float32_bias_gradient_sums_accurately():
+    # 65536 rows per channel: one float32 running sum (as np.sum over these axes does)
+    # drifts by ~1e-5 relative; float32 blocks flushed into float64 stay within 1e-7.
+    x = np.random.RandomState(4).rand(16, 64, 64, 32).astype(np.float32)
+    got = bias.bias_add_grad(x, 3)
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, x.sum(axis=(0, 1, 2), dtype=np.float64), rtol=2e-7)
+
+
 def test_large_outputs_come_from_the_buffer_pool_and_stay_correct():
     from minigraph.ops.kernels import _alloc
     x = np.random.RandomState(0).rand(4, 64, 64, 32).astype(np.float32)  # 2 MB

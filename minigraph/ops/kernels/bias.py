@@ -41,22 +41,33 @@ def _add_middle(x, b, out):
 @jit_parallel
 def _grad_last(g, parts):
     # Sums run in g's dtype over blocks of 32 rows, then go into float64 partials: the
-    # inner loop stays a plain vector add, and long sums stay accurate.
+    # inner loop stays a plain vector add, and long sums stay accurate. Rows come four
+    # at a time, added pairwise, so the block sums are loaded and stored once per four
+    # rows, not once per row: [32 * 56 * 56, 128] float32 on 2 cores took 1.6 ms one row
+    # at a time, 0.93 ms so (a NumPy sum of it split over both cores: 1.35 ms).
     rows, c = g.shape
     n_parts = parts.shape[0]
     for p in prange(n_parts):
         acc = parts[p]
         blk = np.zeros(c, dtype=g.dtype)
-        r0 = p * rows // n_parts
         r1 = (p + 1) * rows // n_parts
-        for r in range(r0, r1):
-            gr = g[r]
-            for k in range(c):
-                blk[k] += gr[k]
-            if (r - r0) % 32 == 31 or r == r1 - 1:
+        for b0 in range(p * rows // n_parts, r1, 32):
+            b1 = min(r1, b0 + 32)
+            quads = b0 + (b1 - b0) // 4 * 4
+            for r in range(b0, quads, 4):
+                g0 = g[r]
+                g1 = g[r + 1]
+                g2 = g[r + 2]
+                g3 = g[r + 3]
                 for k in range(c):
-                    acc[k] += blk[k]
-                    blk[k] = 0
+                    blk[k] += (g0[k] + g1[k]) + (g2[k] + g3[k])
+            for r in range(quads, b1):
+                gr = g[r]
+                for k in range(c):
+                    blk[k] += gr[k]
+            for k in range(c):
+                acc[k] += blk[k]
+                blk[k] = 0
 
 
 @jit_parallel
