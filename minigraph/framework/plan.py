@@ -149,17 +149,40 @@ class _Plan:
         return out
 
 
-def needed_ops(fetch_tensors, target_ops=(), feed_tensors=()):
+def _fold_value(op, fed, memo):
+    """The value a plan binds for `op` instead of running it (see `_static_value`), or
+    None when the op runs: stateful ops, variable reads, ops with control inputs and
+    fed outputs always run."""
+    if op in memo:
+        return memo[op]
+    value = None
+    d = op._op_def
+    if (len(op._outputs) == 1 and not d.stateful and not d.read_at_use
+            and not op._control_inputs and op._outputs[0] not in fed):
+        value = _static_value(op)
+    memo[op] = value
+    return value
+
+
+def needed_ops(fetch_tensors, target_ops=(), feed_tensors=(), _folded=None):
     """The ops a session runs for these fetches and targets, in a valid run order.
 
     The pruning of every `Session.run` plan, shared with `mg.viz` so pictures show exactly
     what would run: walk back from the fetches and targets along data and control edges,
     stopping at fed tensors (their producers are not run unless needed otherwise).
 
+    An op whose value is known before running (`Op.static_value`: constants, the shape
+    of a tensor whose static shape is fully defined) is bound into the plan as a
+    constant and needs none of its inputs, so they are not run for it (TF's constant
+    folding does the same): the gradient of `reduce_mean(square(y))` reads the shape
+    of `square(y)` but never runs `square`.
+
     Args:
       fetch_tensors: the tensors to compute.
       target_ops: the operations to run.
       feed_tensors: tensors whose values are fed.
+      _folded: a dict filled with each visited op's folded value (or None), for the
+        plan compiler.
 
     Returns:
       A list of `Operation`s, each after every op it depends on.
@@ -168,6 +191,7 @@ def needed_ops(fetch_tensors, target_ops=(), feed_tensors=()):
       errors.InvalidArgumentError: if the needed ops contain a cycle.
     """
     fed = feed_tensors if isinstance(feed_tensors, (dict, set, frozenset)) else set(feed_tensors)
+    memo = {} if _folded is None else _folded
     needed, order = set(), []
     roots = [t.op for t in fetch_tensors if t not in fed] + list(target_ops)
     stack = [(op, False) for op in reversed(roots)]
@@ -180,7 +204,11 @@ def needed_ops(fetch_tensors, target_ops=(), feed_tensors=()):
             continue
         needed.add(op)
         stack.append((op, True))
-        deps = [c for c in op._control_inputs] + [t.op for t in op._inputs if t not in fed]
+        deps = list(op._control_inputs)
+        if _fold_value(op, fed, memo) is None:
+            # A value known before running (a shape of a fully defined tensor, a
+            # constant) needs none of its inputs: `tf.shape(y)` does not run y.
+            deps += [t.op for t in op._inputs if t not in fed]
         for dep in reversed(deps):
             if dep not in needed:
                 stack.append((dep, False))
@@ -194,7 +222,8 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
     for t in feed_tensors:
         if t.graph is not graph:
             raise ValueError("Feed key %s is not an element of this session's graph." % t.name)
-    order = needed_ops(fetch_tensors, target_ops, fed)
+    folded = {}
+    order = needed_ops(fetch_tensors, target_ops, fed, folded)
 
     for op in order:
         if op._op_def.requires_feed:
@@ -226,14 +255,12 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
             if op in run_for_effect:
                 steps.append(op)  # a control input or target: read once, for the check
             continue
-        if (len(op._outputs) == 1 and not op._op_def.stateful and not op._control_inputs
-                and op._outputs[0] not in fed):
-            value = _static_value(op)
-            if value is not None:
-                cname = "c%d" % len(env)
-                env[cname] = np.asarray(value, dtype=op._outputs[0].dtype.as_numpy_dtype)
-                names[op._outputs[0]] = cname
-                continue
+        value = _fold_value(op, fed, folded)
+        if value is not None:
+            cname = "c%d" % len(env)
+            env[cname] = np.asarray(value, dtype=op._outputs[0].dtype.as_numpy_dtype)
+            names[op._outputs[0]] = cname
+            continue
         steps.append(op)
 
     steps = _fuse(steps, set(fetch_tensors), run_for_effect, fed)
