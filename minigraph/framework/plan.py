@@ -10,6 +10,7 @@ runs share nothing but the `RunContext` (variable values, random generators).
 """
 import collections
 import concurrent.futures
+import heapq
 import contextvars
 import os
 import threading
@@ -242,6 +243,7 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
 
     # Fold ops whose value is known at graph-construction time (constants).
     steps = []
+    refs = set()  # tensors that are references to state, read where consumed
     run_for_effect = set(target_ops)
     for op in order:
         run_for_effect.update(op._control_inputs)
@@ -252,8 +254,18 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
             rname, kname = "r%d" % len(env), "rk%d" % len(env)
             env[rname], env[kname] = op, op._op_def.compute
             names[op._outputs[0]] = "%s(ctx, %s)" % (kname, rname)
+            refs.add(op._outputs[0])
             if op in run_for_effect:
                 steps.append(op)  # a control input or target: read once, for the check
+            continue
+        if (op._op_def.forwards_reference and op._inputs and op._inputs[0] in refs
+                and not op._control_inputs and op not in run_for_effect
+                and op._outputs[0] not in fed):
+            # An Identity of a variable (TF1's `w/read`): in TF1 it aliases the variable's
+            # buffer, so a consumer sees the value current when the consumer runs. It is
+            # read where consumed too, then, whatever order the plan runs ops in.
+            names[op._outputs[0]] = names[op._inputs[0]]
+            refs.add(op._outputs[0])
             continue
         value = _fold_value(op, fed, folded)
         if value is not None:
@@ -611,15 +623,23 @@ def _toposort(ops, fed):
             if d in opset:
                 indeg[op] += 1
                 users[d].append(op)
-    ready = collections.deque(op for op in ops if indeg[op] == 0)
+    # Among the ops ready to run, the one whose inputs were made most recently runs
+    # first, so a large result is consumed while it is still in cache. (Taking ops in
+    # the order they became ready put a 25 MB elementwise op between a depthwise conv and
+    # the product reading its output, and made that product 1.7x slower.) Ops with no
+    # inputs to wait for (variable reads, sources) come first, in graph order.
+    index = {op: i for i, op in enumerate(ops)}
+    ready = [(-len(ops), index[op], op) for op in ops if indeg[op] == 0]
+    heapq.heapify(ready)
     out = []
     while ready:
-        op = ready.popleft()
+        _, _, op = heapq.heappop(ready)
+        made = len(out)
         out.append(op)
         for u in users[op]:
             indeg[u] -= 1
             if indeg[u] == 0:
-                ready.append(u)
+                heapq.heappush(ready, (-made, index[u], u))
     if len(out) != len(ops):
         raise errors.InvalidArgumentError(None, None, "Graph has a cycle among ops: %s"
                                           % sorted(op.name for op in ops if indeg[op] > 0))

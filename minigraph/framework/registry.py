@@ -41,7 +41,10 @@ state, like a variable: the session reads it afresh wherever it is consumed inst
 once per run, so reads ordered after an assign see the new value), `requires_feed` (a placeholder: a session refuses a plan that needs it unfed),
 `stateful` (never folded or deduplicated: variables, random ops, assignments),
 `aliases_input` (compute may return an input array, or a view of it, unchanged; the
-session then copies fetched results so users never alias graph state).
+session then copies fetched results so users never alias graph state),
+`forwards_reference` (an identity: when its input is a `read_at_use` reference and it
+has no control inputs, its output is that same reference, read where consumed, as
+TF1's ref-typed Identity aliases the variable's buffer).
 """
 
 import numpy as np
@@ -59,6 +62,7 @@ class Op:
     not_differentiable = False
     requires_feed = False
     read_at_use = False
+    forwards_reference = False
     gradient = None
 
     def __init_subclass__(cls, **kwargs):

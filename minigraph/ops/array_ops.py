@@ -86,6 +86,7 @@ class Identity(Op):
     """Returns its input unchanged."""
 
     aliases_input = True
+    forwards_reference = True
 
     def infer(self, op):
         x = op.inputs[0]
