@@ -53,6 +53,13 @@ class MatMul(Op):
         if a.shape[1] != b.shape[0]:
             raise ValueError("Matrix size-incompatible: In[0]: %s, In[1]: %s"
                              % (list(a.shape), list(b.shape)))
+        if a.dtype in (np.float32, np.float64):
+            # The conv kernels' BLAS path (AVX-512 where NumPy's OpenBLAS picks AVX2, our
+            # threads instead of OpenBLAS's spinning pool), so a fused MatMul + BiasAdd
+            # and this op give the same numbers.
+            from minigraph.ops.kernels import _blas
+            out = np.empty((a.shape[0], b.shape[1]), a.dtype)
+            return _blas.matmul_into(np.ascontiguousarray(a), b, out)
         return np.asarray(np.matmul(a, b))
 
     def gradient(self, op, grad):

@@ -8,6 +8,7 @@ session uses these kernels only where no intermediate result is needed elsewhere
 
 - DepthwiseConv2dNative -> Conv2D (1x1, stride 1) [-> BiasAdd] [-> Relu | Relu6]
 - Conv2D -> BiasAdd [-> Relu | Relu6]
+- MatMul -> BiasAdd [-> Relu | Relu6] (a dense layer)
 
 Each kernel below makes the same run-time checks as the ops' own kernels; when one
 fails, the session replays the ops one by one, so the error names the right op.
@@ -109,4 +110,32 @@ class ConvBiasFusion(Fusion):
             out_hw, pads = window_geometry(cv, xk.shape[1:3], wk.shape[:2])
             y = conv.forward(xk, wk, strides, dilations, pads, out_hw, bias=b, act=act)
             return from_kernel(y, fmt, dtype)
+        return run
+
+
+class MatMulBiasFusion(Fusion):
+    """MatMul -> + bias [-> Relu/Relu6] (a dense layer), as TF's _FusedMatMul: the bias
+    and activation applied to each block of rows right after its product."""
+
+    chain = ("MatMul", "BiasAdd", "Relu|Relu6?")
+
+    def kernel(self, ops):
+        from minigraph.ops.kernels import fused
+        mm = ops[0]
+        bias_op, act, _ = _epilogue_ops(ops, 1)
+        dtype = _float_dtype(mm)
+        if dtype is None or mm.attrs["transpose_a"] or bias_op.inputs[0].shape.ndims != 2:
+            return None
+        transpose_b = mm.attrs["transpose_b"]
+
+        def run(a, b, bias):
+            a = layout.as_kernel_array(a, dtype)
+            b = np.ascontiguousarray(b.T if transpose_b else b, dtype=dtype)
+            bias = layout.as_kernel_array(bias, dtype)
+            if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or bias.shape != (b.shape[1],):
+                raise ValueError("shapes do not fit")  # the replay names the op and shapes
+            out = np.empty((a.shape[0], b.shape[1]), dtype)
+            if out.size:
+                fused.matmul_rows(b, out, a=a, bias=bias, act=act)
+            return out
         return run

@@ -198,3 +198,31 @@ def test_fused_sweep(n, h, w, c, f, k, sh, sw, dilation, mult, padding, data_for
     want, _ = _run(y, {x: xv}, fusion=False)
     assert len(fused) == 1
     np.testing.assert_allclose(got, want, rtol=1e-6 if dtype == np.float32 else 1e-12, atol=0)
+
+
+@pytest.mark.parametrize("transpose_b", [False, True])
+@pytest.mark.parametrize("act", [None, "relu"])
+def test_dense_matmul_bias_fused(transpose_b, act):
+    rng = np.random.RandomState(8)
+    xv = rng.uniform(-1, 1, (37, 6)).astype(np.float32)
+    x = mg.placeholder(mg.float32, [None, 6])
+    wv = rng.uniform(-1, 1, (5, 6) if transpose_b else (6, 5)).astype(np.float32)
+    bv = rng.uniform(-1, 1, 5).astype(np.float32)
+    y = mg.nn.bias_add(mg.matmul(x, mg.constant(wv), transpose_b=transpose_b), mg.constant(bv))
+    if act:
+        y = mg.nn.relu(y)
+    got, fused = _run(y, {x: xv})
+    assert len(fused) == 1 and len(fused[0]) == 2 + (act is not None)
+    want = xv.astype(np.float64) @ (wv.T if transpose_b else wv) + bv
+    if act:
+        want = np.maximum(want, 0)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    # layers.dense builds MatMul -> BiasAdd -> Relu as well
+    mg.reset_default_graph()
+    mg.set_random_seed(3)
+    x = mg.placeholder(mg.float32, [None, 6])
+    y = mg.layers.dense(x, 4, activation=mg.nn.relu)
+    got, fused = _run(y, {x: xv})
+    want, _ = _run(y, {x: xv}, fusion=False)
+    assert fused == [("dense/MatMul", "dense/BiasAdd", "dense/Relu")]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
