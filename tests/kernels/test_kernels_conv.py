@@ -5,6 +5,7 @@ dtypes come from hypothesis; arrays are always C-contiguous float32/float64, so 
 kernel compiles just two specializations.
 """
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from minigraph.ops.kernels import conv, depthwise, geometry
@@ -169,3 +170,24 @@ def test_blas_products_split_over_threads_match_numpy():
         np.testing.assert_allclose(got, c.T @ d, rtol=1e-5)
         small = _blas.matmul_tn(c[:10], d[:10], dt)
         np.testing.assert_allclose(small, c[:10].T @ d[:10], rtol=1e-5)
+
+
+@pytest.mark.parametrize("dt,c", [(np.float32, 16), (np.float32, 48), (np.float64, 8),
+                                  (np.float64, 24)])
+@pytest.mark.parametrize("w,strides,dilations", [(13, (1, 1), (1, 1)), (9, (2, 1), (1, 1)),
+                                                 (12, (1, 1), (2, 2)), (6, (1, 1), (1, 3))])
+def test_depthwise_3x3_simd_path_matches_scalar_path(monkeypatch, dt, c, w, strides, dilations):
+    # Channel counts that are a multiple of the vector width take the explicit-SIMD
+    # interior kernel; it must give exactly the scalar kernels' values (same order of
+    # additions, one FMA each), for odd widths (a partial group of four pixels) too.
+    rs = np.random.RandomState(c + w)
+    x = rs.uniform(-1, 1, (2, 7, w, c)).astype(dt)
+    f = rs.uniform(-1, 1, (3, 3, c, 1)).astype(dt)
+    out_hw, pads = geometry.conv_geometry((7, w), (3, 3), strides, dilations, "SAME")
+    fast = depthwise.forward(x, f, strides, dilations, pads, out_hw)
+    assert depthwise._vector_weights(f.reshape(9, c))[1]
+    real = depthwise._vector_weights
+    monkeypatch.setattr(depthwise, "_vector_weights", lambda f2: (real(f2)[0], False))
+    slow = depthwise.forward(x, f, strides, dilations, pads, out_hw)
+    np.testing.assert_array_equal(fast, slow)
+    np.testing.assert_allclose(fast, refs.depthwise(x, f, strides, dilations, "SAME"), **_tol(dt))

@@ -22,7 +22,7 @@ partials at the end.
 """
 import numpy as np
 
-from minigraph.ops.kernels import _alloc
+from minigraph.ops.kernels import _alloc, simd
 from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange, threads_for
 
 # Float32 terms a filter-gradient sum takes before it goes into the float64 partials.
@@ -193,6 +193,83 @@ def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero):
 
 
 @jit
+def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
+    # Columns [lo, hi) of output row `o` whose nine 3x3 taps are all inside the image,
+    # with explicit SIMD vectors (`simd.py`): for each block of one vector of channels,
+    # the nine tap weights stay in registers while the row is walked four output pixels
+    # at a time (four independent sums). Taps are added in increasing t from zero, one
+    # FMA each: the same values as `_interior3x3`. Needs C to be a multiple of the
+    # vector's lanes. ia: the three input rows; wf: the [9*C] weights.
+    xa, xb, xc = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
+    step = simd.VECTOR_BYTES // o.itemsize
+    d0, d1, d2 = col_off[0] * c, col_off[1] * c, col_off[2] * c
+    for cb in range(0, c, step):
+        w0, w1, w2 = simd.vload(wf, cb), simd.vload(wf, c + cb), simd.vload(wf, 2 * c + cb)
+        w3, w4, w5 = simd.vload(wf, 3 * c + cb), simd.vload(wf, 4 * c + cb), simd.vload(wf, 5 * c + cb)
+        w6, w7, w8 = simd.vload(wf, 6 * c + cb), simd.vload(wf, 7 * c + cb), simd.vload(wf, 8 * c + cb)
+        ow = lo
+        while ow + 4 <= hi:
+            b0 = ow * c + cb
+            b1, b2, b3 = b0 + c, b0 + 2 * c, b0 + 3 * c
+            a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
+            a0 = simd.vfma(simd.vload(xa, b0 + d0), w0, a0)
+            a1 = simd.vfma(simd.vload(xa, b1 + d0), w0, a1)
+            a2 = simd.vfma(simd.vload(xa, b2 + d0), w0, a2)
+            a3 = simd.vfma(simd.vload(xa, b3 + d0), w0, a3)
+            a0 = simd.vfma(simd.vload(xa, b0 + d1), w1, a0)
+            a1 = simd.vfma(simd.vload(xa, b1 + d1), w1, a1)
+            a2 = simd.vfma(simd.vload(xa, b2 + d1), w1, a2)
+            a3 = simd.vfma(simd.vload(xa, b3 + d1), w1, a3)
+            a0 = simd.vfma(simd.vload(xa, b0 + d2), w2, a0)
+            a1 = simd.vfma(simd.vload(xa, b1 + d2), w2, a1)
+            a2 = simd.vfma(simd.vload(xa, b2 + d2), w2, a2)
+            a3 = simd.vfma(simd.vload(xa, b3 + d2), w2, a3)
+            a0 = simd.vfma(simd.vload(xb, b0 + d0), w3, a0)
+            a1 = simd.vfma(simd.vload(xb, b1 + d0), w3, a1)
+            a2 = simd.vfma(simd.vload(xb, b2 + d0), w3, a2)
+            a3 = simd.vfma(simd.vload(xb, b3 + d0), w3, a3)
+            a0 = simd.vfma(simd.vload(xb, b0 + d1), w4, a0)
+            a1 = simd.vfma(simd.vload(xb, b1 + d1), w4, a1)
+            a2 = simd.vfma(simd.vload(xb, b2 + d1), w4, a2)
+            a3 = simd.vfma(simd.vload(xb, b3 + d1), w4, a3)
+            a0 = simd.vfma(simd.vload(xb, b0 + d2), w5, a0)
+            a1 = simd.vfma(simd.vload(xb, b1 + d2), w5, a1)
+            a2 = simd.vfma(simd.vload(xb, b2 + d2), w5, a2)
+            a3 = simd.vfma(simd.vload(xb, b3 + d2), w5, a3)
+            a0 = simd.vfma(simd.vload(xc, b0 + d0), w6, a0)
+            a1 = simd.vfma(simd.vload(xc, b1 + d0), w6, a1)
+            a2 = simd.vfma(simd.vload(xc, b2 + d0), w6, a2)
+            a3 = simd.vfma(simd.vload(xc, b3 + d0), w6, a3)
+            a0 = simd.vfma(simd.vload(xc, b0 + d1), w7, a0)
+            a1 = simd.vfma(simd.vload(xc, b1 + d1), w7, a1)
+            a2 = simd.vfma(simd.vload(xc, b2 + d1), w7, a2)
+            a3 = simd.vfma(simd.vload(xc, b3 + d1), w7, a3)
+            a0 = simd.vfma(simd.vload(xc, b0 + d2), w8, a0)
+            a1 = simd.vfma(simd.vload(xc, b1 + d2), w8, a1)
+            a2 = simd.vfma(simd.vload(xc, b2 + d2), w8, a2)
+            a3 = simd.vfma(simd.vload(xc, b3 + d2), w8, a3)
+            simd.vstore(o, b0, a0)
+            simd.vstore(o, b1, a1)
+            simd.vstore(o, b2, a2)
+            simd.vstore(o, b3, a3)
+            ow += 4
+        while ow < hi:
+            b0 = ow * c + cb
+            a0 = simd.vzero(o)
+            a0 = simd.vfma(simd.vload(xa, b0 + d0), w0, a0)
+            a0 = simd.vfma(simd.vload(xa, b0 + d1), w1, a0)
+            a0 = simd.vfma(simd.vload(xa, b0 + d2), w2, a0)
+            a0 = simd.vfma(simd.vload(xb, b0 + d0), w3, a0)
+            a0 = simd.vfma(simd.vload(xb, b0 + d1), w4, a0)
+            a0 = simd.vfma(simd.vload(xb, b0 + d2), w5, a0)
+            a0 = simd.vfma(simd.vload(xc, b0 + d0), w6, a0)
+            a0 = simd.vfma(simd.vload(xc, b0 + d1), w7, a0)
+            a0 = simd.vfma(simd.vload(xc, b0 + d2), w8, a0)
+            simd.vstore(o, b0, a0)
+            ow += 1
+
+
+@jit
 def _edge_pixels(xf, fb, n, ihs, col_off, c, w, ow0, ow1, o):
     # Output pixels [ow0, ow1) of a row whose nine taps are all in range vertically but
     # not horizontally: tap by tap, in increasing t, skipping columns outside the image.
@@ -209,7 +286,8 @@ def _edge_pixels(xf, fb, n, ihs, col_off, c, w, ow0, ow1, o):
 
 
 @jit
-def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair, zero):
+def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair,
+                  zero):
     # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. 3x3 filters
     # use `_interior3x3` on rows whose taps are all inside the image; every other row
     # (and filter) the generic `_forward_row`.
@@ -223,7 +301,11 @@ def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pai
             ib = (last * sh + row_off[0], last * sh + row_off[3], last * sh + row_off[6])
             lo = max(0, -min(col_off[0], col_off[1], col_off[2]))
             hi = min(ow_n, w - max(col_off[0], col_off[1], col_off[2]))
-            if lo < hi:
+            if lo < hi and vec:
+                _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, oa)
+                if pair:
+                    _simd_row3x3(xf, wf, n, ib, col_off, c, lo, hi, ob)
+            elif lo < hi:
                 _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero)
             else:
                 lo = hi = ow_n
@@ -239,7 +321,7 @@ def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pai
 
 
 @jit_parallel
-def _rows_forward(x, ft, fb, sh, row_off, col_off, kw, out):
+def _rows_forward(x, ft, fb, wf, vec, sh, row_off, col_off, kw, out):
     # out row (n, oh) = sum over taps t of x row (n, oh*sh + row_off[t]) shifted by
     # col_off[t] pixels, times tap t's [C] weights (ft: tiled along a whole row, fb: along
     # a block of pixels); column stride 1. Rows go in pairs (see `_interior3x3`).
@@ -253,12 +335,12 @@ def _rows_forward(x, ft, fb, sh, row_off, col_off, kw, out):
         n = r // pairs
         oh = 2 * (r - n * pairs)
         pair = oh + 1 < oh_n
-        _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, of[n, oh],
+        _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, of[n, oh],
                       of[n, oh + 1] if pair else of[n, oh], pair, zero)
 
 
 @jit
-def _rows_forward_range(x, ft, fb, sh, row_off, col_off, kw, oh_n, r0, r1, tile):
+def _rows_forward_range(x, ft, fb, wf, vec, sh, row_off, col_off, kw, oh_n, r0, r1, tile):
     # Output rows r0..r1 (r = n*OH + oh) of `_rows_forward`, serially, into `tile`
     # [(r1 - r0), OW*C]: the producer of a fused depthwise + pointwise tile.
     n_img, h, w, c = x.shape
@@ -269,7 +351,7 @@ def _rows_forward_range(x, ft, fb, sh, row_off, col_off, kw, oh_n, r0, r1, tile)
         n = r // oh_n
         oh = r - n * oh_n
         pair = r + 1 < r1 and oh + 1 < oh_n
-        _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, tile[r - r0],
+        _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, tile[r - r0],
                       tile[r + 1 - r0] if pair else tile[r - r0], pair, zero)
         r += 2 if pair else 1
 
@@ -492,6 +574,14 @@ def _tiled(f2, width):
 
 
 
+def _vector_weights(f2):
+    # The [T*C] weights for `_simd_row3x3`, and whether it can run: compiled (not under
+    # NUMBA_DISABLE_JIT) and C a multiple of the vector's lanes.
+    wf = _alloc.aligned((f2.size,), f2.dtype)
+    wf[:] = f2.reshape(-1)
+    return wf, bool(simd.available() and f2.shape[1] % simd.lanes(f2.dtype) == 0)
+
+
 def _block_tiled(f2, width):
     # The same, over the P pixels of a block of `_interior3x3` (P*C about _BLOCK_FLOATS).
     return _tiled(f2, max(1, min(width, _BLOCK_FLOATS // max(1, f2.shape[1]))))
@@ -527,7 +617,8 @@ def forward(x, f, strides, dilations, pads, out_hw):
             rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
             f2 = f.reshape(kh * kw, c * mult)
             ft, fb = _tiled(f2, out_hw[1]), _block_tiled(f2, out_hw[1])
-            _rows_forward(xe, ft, fb, strides[0], rows, cols, kw, out)
+            wf, vec = _vector_weights(f2)
+            _rows_forward(xe, ft, fb, wf, vec, strides[0], rows, cols, kw, out)
         else:
             _pixels_forward(x, f.reshape(kh, kw, c * mult), strides[0], strides[1],
                             dilations[0], dilations[1], pads[0], pads[1], out)
@@ -551,9 +642,10 @@ def row_producer(x, f, strides, dilations, pads, out_hw):
         rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
         f2 = f.reshape(kh * kw, c * mult)
         ft, fb = _tiled(f2, ow_n), _block_tiled(f2, ow_n)
+        wf, vec = _vector_weights(f2)
 
         def fill(r0, r1, buf):
-            _rows_forward_range(xe, ft, fb, strides[0], rows, cols, kw, oh_n, r0, r1,
+            _rows_forward_range(xe, ft, fb, wf, vec, strides[0], rows, cols, kw, oh_n, r0, r1,
                                 buf.reshape(r1 - r0, ow_n * c * mult))
     else:
         f3 = f.reshape(kh, kw, c * mult)
@@ -590,11 +682,12 @@ def backprop_input(dy, f, in_shape, strides, dilations, pads):
             rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
             f2 = f.reshape(kh * kw, c * mult)
             ft, fb = _tiled(f2, in_shape[2]), _block_tiled(f2, in_shape[2])
+            wf, vec = _vector_weights(f2)
             if mult == 1:
-                _rows_forward(dy, ft, fb, 1, rows, cols, kw, dx)
+                _rows_forward(dy, ft, fb, wf, vec, 1, rows, cols, kw, dx)
             else:
                 dxe = _alloc.empty(tuple(in_shape[:3]) + (c * mult,), dy.dtype)
-                _rows_forward(dy, ft, fb, 1, rows, cols, kw, dxe)
+                _rows_forward(dy, ft, fb, wf, vec, 1, rows, cols, kw, dxe)
                 _sum_multiplier(dxe.reshape(-1, c * mult), mult, dx.reshape(-1, c))
         else:
             _pixels_backprop_input(dy, f, strides[0], strides[1], dilations[0], dilations[1],

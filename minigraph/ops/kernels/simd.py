@@ -1,0 +1,121 @@
+"""Explicit SIMD vectors in numba kernels: one 64-byte register of float32 or float64.
+
+numba's loop vectoriser only vectorises a loop over channels when it can prove (or
+check at run time) that the arrays do not overlap, and it keeps nothing in registers
+across iterations of an outer loop. A depthwise convolution wants the opposite: each
+tap's weights for 16 channels held in a register while the kernel walks along a row,
+four output pixels at a time, so each loaded input vector feeds up to three taps. The
+auto-vectorised kernels ran at ~20 cycles per 16 outputs of a 3x3 depthwise
+convolution; written with these vectors, 4.7 cycles when the data is in L1 (measured on
+a Zen 5 core).
+
+`Vec` is a numba type whose value is an LLVM vector `<16 x float>` / `<8 x double>`
+(held in a register, like any scalar local). The intrinsics load and store it at an
+element index of a contiguous array, multiply-add three vectors in one rounding
+(`llvm.fma`, the same rounding as the scalar kernels' FMA), and make a zero vector.
+On CPUs without 512-bit registers LLVM splits each operation into narrower ones.
+
+These are compile-time constructs: kernels using them cannot run under
+NUMBA_DISABLE_JIT, so their callers check `available()` and otherwise take the scalar
+kernels.
+"""
+import numba
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic, models, register_model
+
+VECTOR_BYTES = 64
+
+
+class Vec(types.Type):
+    """A SIMD vector of `VECTOR_BYTES` bytes of `dtype` (float32 or float64)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+        self.lanes = VECTOR_BYTES // (dtype.bitwidth // 8)
+        super().__init__(name="vec%d_%s" % (self.lanes, dtype))
+
+
+def _llvm_type(vec):
+    scalar = ir.FloatType() if vec.dtype == types.float32 else ir.DoubleType()
+    return ir.VectorType(scalar, vec.lanes)
+
+
+@register_model(Vec)
+class _VecModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, _llvm_type(fe_type))
+
+
+def _float_array(arr):
+    return (isinstance(arr, types.Array) and arr.dtype in (types.float32, types.float64)
+            and arr.layout == "C")
+
+
+def _pointer(context, builder, arr_type, arr, idx, idx_type, vec):
+    ary = context.make_array(arr_type)(context, builder, arr)
+    i = context.cast(builder, idx, idx_type, types.intp)
+    return builder.bitcast(builder.gep(ary.data, [i]), _llvm_type(vec).as_pointer())
+
+
+@intrinsic
+def vload(typingctx, arr, idx):
+    """The vector of arr[idx : idx + lanes] (arr C-contiguous, 1-D; no bounds check)."""
+    if not _float_array(arr) or not isinstance(idx, types.Integer):
+        return None
+    vec = Vec(arr.dtype)
+
+    def codegen(context, builder, sig, args):
+        ptr = _pointer(context, builder, sig.args[0], args[0], args[1], sig.args[1], vec)
+        return builder.load(ptr, align=arr.dtype.bitwidth // 8)
+    return vec(arr, idx), codegen
+
+
+@intrinsic
+def vstore(typingctx, arr, idx, value):
+    """arr[idx : idx + lanes] = value."""
+    if not _float_array(arr) or not isinstance(value, Vec) or value.dtype != arr.dtype:
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _pointer(context, builder, sig.args[0], args[0], args[1], sig.args[1], value)
+        builder.store(args[2], ptr, align=arr.dtype.bitwidth // 8)
+        return context.get_dummy_value()
+    return types.none(arr, idx, value), codegen
+
+
+@intrinsic
+def vfma(typingctx, a, b, c):
+    """a * b + c, rounded once per lane."""
+    if not (isinstance(a, Vec) and a == b == c):
+        return None
+
+    def codegen(context, builder, sig, args):
+        vt = _llvm_type(a)
+        name = "llvm.fma.v%d%s" % (a.lanes, "f32" if a.dtype == types.float32 else "f64")
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt] * 3), name)
+        return builder.call(fn, args)
+    return a(a, b, c), codegen
+
+
+@intrinsic
+def vzero(typingctx, arr):
+    """A vector of zeros with the dtype of array `arr`."""
+    if not _float_array(arr):
+        return None
+    vec = Vec(arr.dtype)
+
+    def codegen(context, builder, sig, args):
+        return ir.Constant(_llvm_type(vec), None)
+    return vec(arr), codegen
+
+
+def lanes(dtype):
+    """Elements of `dtype` in one vector."""
+    return VECTOR_BYTES // dtype.itemsize
+
+
+def available():
+    """False when numba runs kernels as plain Python (NUMBA_DISABLE_JIT)."""
+    return not numba.config.DISABLE_JIT
