@@ -270,16 +270,58 @@ def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
 
 
 @jit
-def _edge_pixels(xf, fb, n, ihs, col_off, c, w, ow0, ow1, o):
-    # Output pixels [ow0, ow1) of a row whose nine taps are all in range vertically but
-    # not horizontally: tap by tap, in increasing t, skipping columns outside the image.
+def _simd_row(xf, wf, n, ia, col_off, kw, c, lo, hi, o):
+    # `_simd_row3x3` for any other filter size: four output pixels at a time, the taps
+    # in a loop (weights loaded from L1 per tap: too many taps to keep in registers).
+    # ia: the input row of each kernel row; tap t = i*kw + j reads column ow + col_off[t].
+    n_taps = wf.shape[0] // c
+    kh = n_taps // kw
+    step = simd.VECTOR_BYTES // o.itemsize
+    for cb in range(0, c, step):
+        ow = lo
+        while ow + 4 <= hi:
+            b0 = ow * c + cb
+            a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
+            for i in range(kh):
+                xr = xf[n, ia[i]]
+                for j in range(kw):
+                    t = i * kw + j
+                    wt = simd.vload(wf, t * c + cb)
+                    s = b0 + col_off[t] * c
+                    a0 = simd.vfma(simd.vload(xr, s), wt, a0)
+                    a1 = simd.vfma(simd.vload(xr, s + c), wt, a1)
+                    a2 = simd.vfma(simd.vload(xr, s + 2 * c), wt, a2)
+                    a3 = simd.vfma(simd.vload(xr, s + 3 * c), wt, a3)
+            simd.vstore(o, b0, a0)
+            simd.vstore(o, b0 + c, a1)
+            simd.vstore(o, b0 + 2 * c, a2)
+            simd.vstore(o, b0 + 3 * c, a3)
+            ow += 4
+        while ow < hi:
+            b0 = ow * c + cb
+            a0 = simd.vzero(o)
+            for i in range(kh):
+                xr = xf[n, ia[i]]
+                for j in range(kw):
+                    t = i * kw + j
+                    a0 = simd.vfma(simd.vload(xr, b0 + col_off[t] * c),
+                                   simd.vload(wf, t * c + cb), a0)
+            simd.vstore(o, b0, a0)
+            ow += 1
+
+
+@jit
+def _edge_pixels(xf, fb, n, ihs, col_off, kw, c, w, ow0, ow1, o):
+    # Output pixels [ow0, ow1) of a row whose taps are all in range vertically (kernel
+    # row i reads input row ihs[i]) but not horizontally: tap by tap, in increasing t,
+    # skipping columns outside the image.
     for ow in range(ow0, ow1):
         ob = o[ow * c:(ow + 1) * c]
         ob[:] = 0
-        for t in range(9):
+        for t in range(fb.shape[0]):
             iw = ow + col_off[t]
             if 0 <= iw < w:
-                xr = xf[n, ihs[t // 3], iw * c:(iw + 1) * c]
+                xr = xf[n, ihs[t // kw], iw * c:(iw + 1) * c]
                 ft = fb[t, :c]
                 for k in range(c):
                     ob[k] += xr[k] * ft[k]
@@ -288,33 +330,48 @@ def _edge_pixels(xf, fb, n, ihs, col_off, c, w, ow0, ow1, o):
 @jit
 def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair,
                   zero):
-    # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. 3x3 filters
-    # use `_interior3x3` on rows whose taps are all inside the image; every other row
-    # (and filter) the generic `_forward_row`.
+    # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. On rows whose
+    # taps are all inside the image vertically, the columns where every tap is in range
+    # take `_simd_row3x3` / `_simd_row` (`vec`: C a multiple of the vector lanes) or, for
+    # 3x3 filters otherwise, `_interior3x3`; the other columns `_edge_pixels`. Every
+    # other row (and a non-3x3 filter without `vec`) takes the generic `_forward_row`.
     h = xf.shape[1]
     ow_n = oa.shape[0] // c
-    if ft.shape[0] == 9 and kw == 3:
-        last = oh + 1 if pair else oh
-        if (oh * sh + min(row_off[0], row_off[8]) >= 0
-                and last * sh + max(row_off[0], row_off[8]) < h):
-            ia = (oh * sh + row_off[0], oh * sh + row_off[3], oh * sh + row_off[6])
-            ib = (last * sh + row_off[0], last * sh + row_off[3], last * sh + row_off[6])
-            lo = max(0, -min(col_off[0], col_off[1], col_off[2]))
-            hi = min(ow_n, w - max(col_off[0], col_off[1], col_off[2]))
-            if lo < hi and vec:
-                _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, oa)
-                if pair:
-                    _simd_row3x3(xf, wf, n, ib, col_off, c, lo, hi, ob)
-            elif lo < hi:
-                _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero)
-            else:
-                lo = hi = ow_n
-            _edge_pixels(xf, fb, n, ia, col_off, c, w, 0, lo, oa)
-            _edge_pixels(xf, fb, n, ia, col_off, c, w, hi, ow_n, oa)
+    n_taps = ft.shape[0]
+    kh = n_taps // kw
+    last = oh + 1 if pair else oh
+    top = min(row_off[0], row_off[n_taps - 1])
+    bottom = max(row_off[0], row_off[n_taps - 1])
+    inside = oh * sh + top >= 0 and last * sh + bottom < h
+    if inside and (vec or (n_taps == 9 and kw == 3)):
+        ia = np.empty(kh, dtype=np.int64)
+        ib = np.empty(kh, dtype=np.int64)
+        for i in range(kh):
+            ia[i] = oh * sh + row_off[i * kw]
+            ib[i] = last * sh + row_off[i * kw]
+        left = min(col_off[0], col_off[kw - 1])
+        right = max(col_off[0], col_off[kw - 1])
+        lo = max(0, -left)
+        hi = min(ow_n, w - right)
+        if lo >= hi:
+            lo = hi = ow_n
+        elif vec and n_taps == 9 and kw == 3:
+            _simd_row3x3(xf, wf, n, (ia[0], ia[1], ia[2]), col_off, c, lo, hi, oa)
             if pair:
-                _edge_pixels(xf, fb, n, ib, col_off, c, w, 0, lo, ob)
-                _edge_pixels(xf, fb, n, ib, col_off, c, w, hi, ow_n, ob)
-            return
+                _simd_row3x3(xf, wf, n, (ib[0], ib[1], ib[2]), col_off, c, lo, hi, ob)
+        elif vec:
+            _simd_row(xf, wf, n, ia, col_off, kw, c, lo, hi, oa)
+            if pair:
+                _simd_row(xf, wf, n, ib, col_off, kw, c, lo, hi, ob)
+        else:
+            _interior3x3(xf, fb, n, (ia[0], ia[1], ia[2]), (ib[0], ib[1], ib[2]), col_off,
+                         c, lo, hi, oa, ob, pair, zero)
+        _edge_pixels(xf, fb, n, ia, col_off, kw, c, w, 0, lo, oa)
+        _edge_pixels(xf, fb, n, ia, col_off, kw, c, w, hi, ow_n, oa)
+        if pair:
+            _edge_pixels(xf, fb, n, ib, col_off, kw, c, w, 0, lo, ob)
+            _edge_pixels(xf, fb, n, ib, col_off, kw, c, w, hi, ow_n, ob)
+        return
     _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, oa)
     if pair:
         _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh + 1, ob)
