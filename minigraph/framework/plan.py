@@ -497,19 +497,24 @@ class _Fused:
     names the op that cannot run, exactly as without fusion.
     """
 
-    __slots__ = ("ops", "inputs", "fn", "_arity")
+    __slots__ = ("ops", "inputs", "fn", "_arity", "_slots")
 
-    def __init__(self, ops, fn):
+    def __init__(self, ops, fn, slots):
         self.ops = ops
         self.fn = fn
-        self.inputs = list(ops[0]._inputs) + [t for op in ops[1:] for t in op._inputs[1:]]
+        self._slots = slots  # which input of ops[i + 1] takes ops[i]'s output
+        self.inputs = list(ops[0]._inputs) + [
+            t for op, k in zip(ops[1:], slots) for i, t in enumerate(op._inputs) if i != k]
         self._arity = [len(ops[0]._inputs)] + [len(op._inputs) - 1 for op in ops[1:]]
 
     def replay(self, arrays):
         """The chain's result computed op by op (errors wrapped as the failing op's)."""
         pos, value = 0, None
-        for op, k in zip(self.ops, self._arity):
-            args = arrays[pos:pos + k] if value is None else (value,) + arrays[pos:pos + k]
+        for i, (op, k) in enumerate(zip(self.ops, self._arity)):
+            args = arrays[pos:pos + k]
+            if i:
+                slot = self._slots[i - 1]
+                args = args[:slot] + (value,) + args[slot:]
             pos += k
             try:
                 value = op._op_def.compute(op, *args)
@@ -562,12 +567,14 @@ def _fuse(steps, keep, run_for_effect, fed):
         for t in op._inputs:
             consumers[t].append(op)
 
-    def sole_next(op):
-        # The one op that takes `op`'s output, as its input 0 only, if op may feed a chain.
+    def sole_next(op, slot):
+        # The one op that takes `op`'s output, as its input `slot` only, if op may feed a
+        # chain.
         t = op._outputs[0]
         users = consumers.get(t, ())
         if (op in run_for_effect or t in keep or t in fed or len(users) != 1
-                or users[0]._inputs[0] is not t or users[0]._inputs.count(t) != 1):
+                or len(users[0]._inputs) <= slot or users[0]._inputs[slot] is not t
+                or users[0]._inputs.count(t) != 1):
             return None
         return users[0]
 
@@ -578,7 +585,8 @@ def _fuse(steps, keep, run_for_effect, fed):
         for rule in registry.fusions_from(head.type):
             chain = _longest_chain(rule, head, sole_next, taken)
             if chain is not None:
-                step = _Fused(*chain)
+                ops, fn = chain
+                step = _Fused(ops, fn, _chain_slots(rule, ops))
                 for op in step.ops:
                     taken[op] = step
                 break
@@ -588,16 +596,28 @@ def _fuse(steps, keep, run_for_effect, fed):
             if op not in taken or taken[op].ops[-1] is op]
 
 
+def _chain_slots(rule, ops):
+    """For each op after the first, which of its inputs takes the previous op's output."""
+    slots = []
+    si = 1
+    for op in ops[1:]:
+        while op.type not in rule.steps[si][0]:
+            si += 1  # an optional step that did not match
+        slots.append(rule.steps[si][2])
+        si += 1
+    return slots
+
+
 def _longest_chain(rule, head, sole_next, taken):
     """(ops, kernel) for the longest match of `rule` from `head` that its kernel takes."""
     steps = rule.steps
-    last_required = max(i for i, (_, optional) in enumerate(steps) if not optional)
+    last_required = max(i for i, (_, optional, _) in enumerate(steps) if not optional)
     ops, candidates = [head], []
     if last_required == 0:
         candidates.append(list(ops))
     for si in range(1, len(steps)):
-        types, optional = steps[si]
-        nxt = sole_next(ops[-1])
+        types, optional, slot = steps[si]
+        nxt = sole_next(ops[-1], slot)
         if nxt is not None and nxt.type in types and nxt not in taken and _fusable(nxt):
             ops.append(nxt)
         elif not optional:

@@ -101,11 +101,12 @@ class Fusion:
     other consumer, no control dependency), it calls one kernel for the whole chain.
 
     A subclass sets `chain`: op types from producer to consumer, each op taking the
-    previous op's output 0 as its input 0. "A|B" accepts either type; a trailing "?"
-    makes a step optional. `kernel(ops)` gets the matched ops and returns a callable
-    taking the chain's other inputs in order (every input of the first op, then inputs
-    1.. of each next op) and returning the last op's output, or None when these ops
-    don't qualify (attributes, dtypes, static shapes). The longest qualifying chain wins.
+    previous op's output 0 as its input 0, or as input k when the type is written
+    "Type@k". "A|B" accepts either type; a trailing "?" makes a step optional.
+    `kernel(ops)` gets the matched ops and returns a callable taking the chain's other
+    inputs in order (every input of the first op, then each next op's inputs but the
+    chained one) and returning the last op's output, or None when these ops don't
+    qualify (attributes, dtypes, static shapes). The longest qualifying chain wins.
 
     Fused results must equal the unfused ops' exactly or within float rounding; under
     MINIGRAPH_CHECK_KERNELS (the test suite) every fused run is checked against them.
@@ -120,7 +121,9 @@ class Fusion:
         steps = []
         for spec in cls.chain:
             optional = spec.endswith("?")
-            steps.append((frozenset(spec.rstrip("?").split("|")), optional))
+            spec = spec.rstrip("?")
+            spec, _, slot = spec.partition("@")
+            steps.append((frozenset(spec.split("|")), optional, int(slot or 0)))
         cls.steps = tuple(steps)
         inst = cls()
         for head in steps[0][0]:

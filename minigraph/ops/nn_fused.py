@@ -9,6 +9,8 @@ session uses these kernels only where no intermediate result is needed elsewhere
 - DepthwiseConv2dNative -> Conv2D (1x1, stride 1) [-> BiasAdd] [-> Relu | Relu6]
 - Conv2D -> BiasAdd [-> Relu | Relu6]
 - MatMul -> BiasAdd [-> Relu | Relu6] (a dense layer)
+- Conv2DBackpropInput (1x1) -> DepthwiseConv2dNativeBackpropFilter (a training step
+  of a separable convolution whose input needs no gradient)
 
 Each kernel below makes the same run-time checks as the ops' own kernels; when one
 fails, the session replays the ops one by one, so the error names the right op.
@@ -138,4 +140,42 @@ class MatMulBiasFusion(Fusion):
             if out.size:
                 fused.matmul_rows(b, out, a=a, bias=bias, act=act)
             return out
+        return run
+
+
+class SeparableFilterGradFusion(Fusion):
+    """Conv2DBackpropInput of the pointwise half -> the depthwise half's filter gradient
+    (a training step that needs no input gradient): the pointwise input gradient is made
+    a tile at a time and consumed while in cache, never stored."""
+
+    chain = ("Conv2DBackpropInput", "DepthwiseConv2dNativeBackpropFilter@2")
+
+    def kernel(self, ops):
+        from minigraph.ops.kernels import fused
+        cbi, dbf = ops
+        dtype = _float_dtype(dbf)
+        fshape = cbi.inputs[1].shape
+        if (dtype is None or _float_dtype(cbi) is not dtype
+                or cbi.attrs["data_format"] != "NHWC" or dbf.attrs["data_format"] != "NHWC"
+                or not _is_unit(cbi.attrs["strides"]) or not _is_unit(cbi.attrs["dilations"])
+                or fshape.ndims != 4 or fshape.as_list()[:2] != [1, 1]):
+            return None
+        strides, dilations = hw_params(dbf)
+        if strides[1] != 1:
+            return None
+
+        def run(sizes, fp, dy, x, fsizes):
+            f_shape = [int(v) for v in np.asarray(fsizes).reshape(-1)]
+            x = layout.as_kernel_array(x, dtype)
+            dy = layout.as_kernel_array(dy, dtype)
+            fp = layout.as_kernel_array(fp, dtype)
+            out_hw, pads = window_geometry(dbf, x.shape[1:3], f_shape[:2])
+            cm = f_shape[2] * f_shape[3]
+            if (len(f_shape) != 4 or x.ndim != 4 or dy.ndim != 4 or x.shape[3] != f_shape[2]
+                    or dy.shape[:3] != (x.shape[0],) + tuple(out_hw)
+                    or fp.shape != (1, 1, cm, dy.shape[3])
+                    or [int(v) for v in np.asarray(sizes).reshape(-1)]
+                    != [x.shape[0], out_hw[0], out_hw[1], cm]):
+                raise ValueError("shapes do not fit")  # the replay names the op and shapes
+            return fused.separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads)
         return run

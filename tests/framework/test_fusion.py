@@ -226,3 +226,25 @@ def test_dense_matmul_bias_fused(transpose_b, act):
     want, _ = _run(y, {x: xv}, fusion=False)
     assert fused == [("dense/MatMul", "dense/BiasAdd", "dense/Relu")]
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("k,mult,dilation,strides", [(3, 1, 1, 1), (5, 2, 1, 1), (3, 1, 2, 1),
+                                                     (3, 1, 1, (2, 1))])
+def test_pointwise_input_grad_fused_into_depthwise_filter_grad(k, mult, dilation, strides):
+    # A training step that needs no input gradient: the pointwise conv's input gradient
+    # feeds only the depthwise filter gradient, and is made tile by tile.
+    rng = np.random.RandomState(k + mult)
+    xv = rng.uniform(-1, 1, (3, 9, 11, 4)).astype(np.float32)
+    mg.set_random_seed(1)
+    x = mg.placeholder(mg.float32, xv.shape)
+    y = mg.layers.separable_conv2d(x, 6, k, strides=strides, padding="same",
+                                   depth_multiplier=mult, dilation_rate=dilation)
+    weights = mg.trainable_variables()
+    grads = mg.gradients(mg.reduce_sum(y * y), weights)
+    got, fused = _run(grads, {x: xv})
+    want, _ = _run(grads, {x: xv}, fusion=False)
+    assert ("gradients/separable_conv2d/separable_conv2d_grad/Conv2DBackpropInput",
+            "gradients/separable_conv2d/separable_conv2d/depthwise_grad/"
+            "DepthwiseConv2dNativeBackpropFilter") in fused
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)

@@ -458,17 +458,17 @@ def _rows_forward_range(x, ft, fb, wf, vec, sh, row_off, col_off, kw, oh_n, r0, 
 
 
 @jit
-def _filter_row(xf, df, n, oh, sh, row_off, col_off, w, c, blk):
-    # Adds output row (n, oh)'s contributions to the filter gradient: for each tap t whose
+def _filter_row(xf, d, n, oh, sh, row_off, col_off, w, c, blk):
+    # Adds output row (n, oh)'s contributions to the filter gradient (d: its dy row, OW*C
+    # numbers): for each tap t whose
     # input row is inside the image, x(row oh*sh + row_off[t], column ow + col_off[t]) *
     # dy(row oh, column ow) over the columns where that input column exists. blk[t] holds
     # P pixel slots of C sums each; pixel ow of a block of P pixels goes to slot ow - b0,
     # and the caller folds the slots at the end. A tap's P*C sums (a few KB) stay in L1
     # while the row streams past them.
     h = xf.shape[1]
-    ow_n = df.shape[2] // c
+    ow_n = d.shape[0] // c
     p = blk.shape[1] // c
-    d = df[n, oh]
     for t in range(row_off.shape[0]):
         ih = oh * sh + row_off[t]
         if ih < 0 or ih >= h:
@@ -505,10 +505,50 @@ def _rows_filter(x, dy, sh, row_off, col_off, flush_rows, parts):
         r1 = (p + 1) * rows // n_parts
         for r in range(r0, r1):
             n = r // oh_n
-            _filter_row(xf, df, n, r - n * oh_n, sh, row_off, col_off, w, c, blk)
+            _filter_row(xf, df[n, r - n * oh_n], n, r - n * oh_n, sh, row_off, col_off, w, c,
+                        blk)
             if (r - r0) % flush_rows == flush_rows - 1 or r == r1 - 1:
                 for t in range(n_taps):
                     _flush(parts[p, t], blk[t])
+
+
+@jit
+def _filter_tile(x, dtile, oh_n, r0, r1, sh, row_off, col_off, flush_rows, blk, acc):
+    # `_rows_filter` for output rows r0..r1 whose dy rows are `dtile` [(r1 - r0), OW*C]
+    # (made by a fused kernel just before), serially, into the float64 partials `acc`;
+    # the block sums are flushed every `flush_rows` rows and at the end of the tile.
+    n_img, h, w, c = x.shape
+    xf = x.reshape(n_img, h, w * c)
+    for r in range(r0, r1):
+        n = r // oh_n
+        _filter_row(xf, dtile[r - r0], n, r - n * oh_n, sh, row_off, col_off, w, c, blk)
+        if (r - r0) % flush_rows == flush_rows - 1 or r == r1 - 1:
+            for t in range(row_off.shape[0]):
+                _flush(acc[t], blk[t])
+
+
+def filter_accumulator(x, f_shape, dilations, pads, ow_n):
+    """For fused kernels: `(shape, add, fold)` to sum the filter gradient of a depthwise
+    conv with column stride 1 a tile of output rows at a time.
+
+    `add(acc, blk, oh_n, r0, r1, dtile, sh)` adds output rows r0..r1 (r = n*OH + oh),
+    whose dy rows are `dtile`, into the float64 partials `acc` of `shape` (scratch `blk`
+    of the same shape in the input dtype; one pair per thread); `fold(acc)` turns the
+    partials, summed over threads, into the [kh, kw, C, M] gradient.
+    """
+    kh, kw, c, mult = f_shape
+    xe = x if mult == 1 else _expand(x, mult)
+    trows, tcols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
+    slots = max(1, min(ow_n, _BLOCK_FLOATS // max(1, c * mult)))
+    flush_rows = max(1, _FLUSH_TERMS // -(-ow_n // slots))
+
+    def add(acc, blk, oh_n, r0, r1, dtile, sh):
+        _filter_tile(xe, dtile, oh_n, r0, r1, sh, trows, tcols, flush_rows, blk, acc)
+
+    def fold(acc):
+        return acc.reshape(kh * kw, slots, c * mult).sum(axis=1).astype(x.dtype).reshape(
+            kh, kw, c, mult)
+    return (kh * kw, slots * c * mult), add, fold
 
 
 @jit_parallel

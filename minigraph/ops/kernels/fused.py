@@ -126,3 +126,54 @@ def separable_forward(x, fd, fp, strides, dilations, pads, out_hw, bias=None, ac
     fill = depthwise.row_producer(x, fd, strides, dilations, pads, out_hw)
     matmul_rows(fp.reshape(cm, f), out.reshape(-1, f), fill=fill, group=ow_n, bias=bias, act=act)
     return out
+
+
+def separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads):
+    """The depthwise filter gradient of a separable convolution, computing its
+    out_backprop (the pointwise conv's input gradient, dy @ fp^T) tile by tile.
+
+    The 51 MB input gradient of the MobileNet block is never stored: each thread makes
+    a tile of it (in cache) with a matrix product and adds that tile's contributions to
+    its own float64 filter-gradient partials.
+
+    Args:
+      dy: [N, OH, OW, F], the gradient of the pointwise conv's output.
+      fp: [1, 1, C*M, F], the pointwise filter.
+      x: [N, H, W, C], the depthwise conv's input.
+      f_shape: [kh, kw, C, M]; `strides` (column stride 1), `dilations`, `pads`: the
+        depthwise geometry.
+
+    Returns:
+      [kh, kw, C, M], dtype of `x`.
+    """
+    from minigraph.ops.kernels import depthwise
+    _blas._probe()
+    n, oh_n, ow_n, f = dy.shape
+    cm = fp.shape[2]
+    dtype = x.dtype
+    shape, add, fold = depthwise.filter_accumulator(x, f_shape, dilations, pads, ow_n)
+    rows = n * oh_n
+    if rows == 0 or x.size == 0:
+        return np.zeros(tuple(f_shape), dtype)
+    bt = np.ascontiguousarray(fp.reshape(cm, f).T)  # [F, C*M]
+    dy2 = dy.reshape(rows * ow_n, f)
+    tile = max(1, min(rows, _TILE_BYTES // max(1, ow_n * max(cm, f) * dtype.itemsize)))
+    parts = _blas._n_parts(rows * ow_n * cm * f, rows)
+    bounds = [rows * i // parts for i in range(parts + 1)]
+    accs = [np.zeros(shape, np.float64) for _ in range(parts)]
+
+    def run(p):
+        g0, g1 = bounds[p], bounds[p + 1]
+        buf = _alloc.aligned((tile * ow_n, cm), dtype)
+        blk = np.zeros(shape, dtype)
+        for t0 in range(g0, g1, tile):
+            t1 = min(g1, t0 + tile)
+            d = buf[:(t1 - t0) * ow_n]
+            if f == 0:
+                d[...] = 0
+            else:
+                _blas._gemm(False, dy2[t0 * ow_n:t1 * ow_n], bt, d)
+            add(accs[p], blk, oh_n, t0, t1, d.reshape(t1 - t0, ow_n * cm), strides[0])
+
+    _blas._run([lambda p=p: run(p) for p in range(parts) if bounds[p + 1] > bounds[p]], dtype)
+    return fold(np.sum(accs, axis=0))
