@@ -11,6 +11,7 @@ session uses these kernels only where no intermediate result is needed elsewhere
 - MatMul -> BiasAdd [-> Relu | Relu6] (a dense layer)
 - Conv2DBackpropInput (1x1) -> DepthwiseConv2dNativeBackpropFilter (a training step
   of a separable convolution whose input needs no gradient)
+- two or three elementwise ops in a row (one pass over slices of their inputs)
 
 Each kernel below makes the same run-time checks as the ops' own kernels; when one
 fails, the session replays the ops one by one, so the error names the right op.
@@ -179,3 +180,63 @@ class SeparableFilterGradFusion(Fusion):
                 raise ValueError("shapes do not fit")  # the replay names the op and shapes
             return fused.separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads)
         return run
+
+
+# -- elementwise chains ----------------------------------------------------------------------------
+# Ops computed by one NumPy ufunc that keeps the dtype (not comparisons, not integer-only).
+_ELEMENTWISE = ("Add|Sub|Mul|RealDiv|Maximum|Minimum|SquaredDifference|Neg|Abs|Square|Sqrt|"
+                "Rsqrt|Exp|Log|Log1p|Reciprocal|Tanh")
+
+
+def _elementwise_kernel(ops):
+    from minigraph.ops.kernels import elementwise
+    dtype = _float_dtype(ops[-1])
+    if dtype is None:
+        return None
+    for op in ops:
+        if getattr(op._op_def, "ufunc", None) is None:
+            return None
+        if _float_dtype(op) is not dtype or not op.outputs[0].shape.is_fully_defined():
+            return None
+    if ops[-1].outputs[0].shape.num_elements() < elementwise.MIN_PARALLEL_SIZE:
+        return None  # small: one pass more or less is noise next to the per-op overhead
+    ufuncs = [op._op_def.ufunc for op in ops]
+    arity = [len(ops[0].inputs)] + [len(op.inputs) - 1 for op in ops[1:]]
+    slots = [next(i for i, t in enumerate(op.inputs) if t is prev.outputs[0])
+             for prev, op in zip(ops, ops[1:])]
+
+    def chain(*arrays, out=None):
+        # The ops in turn on the same slice of every input; the intermediates are as
+        # large as a slice, so they stay in cache instead of going to memory.
+        pos, value = 0, None
+        for i, (uf, k) in enumerate(zip(ufuncs, arity)):
+            args = arrays[pos:pos + k]
+            pos += k
+            if i:
+                args = args[:slots[i - 1]] + (value,) + args[slots[i - 1]:]
+            if i == len(ufuncs) - 1:
+                return uf(*args) if out is None else uf(*args, out=out)
+            value = uf(*args)
+
+    def run(*arrays):
+        return np.asarray(elementwise.apply(chain, arrays))
+    return run
+
+
+class ElementwiseChainFusion(Fusion):
+    """Two or three elementwise ops in a row (each feeding the next's first input), one
+    pass over their slices: e.g. the gradient of mean(square(y)), grad / n * (2 * y)."""
+
+    chain = (_ELEMENTWISE, _ELEMENTWISE, _ELEMENTWISE + "?")
+
+    def kernel(self, ops):
+        return _elementwise_kernel(ops)
+
+
+class ElementwiseChainSecondInputFusion(Fusion):
+    """The same where an op's result is the next op's second input."""
+
+    chain = (_ELEMENTWISE, _ELEMENTWISE + "@1")
+
+    def kernel(self, ops):
+        return _elementwise_kernel(ops)

@@ -5,6 +5,8 @@ Every run in the suite also checks each fused result against the unfused ops
 (MINIGRAPH_CHECK_KERNELS); here the plans are inspected and the results compared with
 naive NumPy and with sessions that run without fusion.
 """
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -248,3 +250,31 @@ def test_pointwise_input_grad_fused_into_depthwise_filter_grad(k, mult, dilation
             "DepthwiseConv2dNativeBackpropFilter") in fused
     for g, w in zip(got, want):
         np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
+
+
+def test_elementwise_chains_fused_on_large_tensors():
+    # 2^21 elements and more: one pass over slices instead of one per op; same bits.
+    rng = np.random.RandomState(9)
+    shape = (16, 128, 1024)
+    xv = rng.uniform(-2, 2, shape).astype(np.float32)
+    bv = rng.uniform(-1, 1, 1024).astype(np.float32)
+    x = mg.placeholder(mg.float32, shape)
+    a = mg.square(x / 3.0) - bv          # RealDiv -> Square -> Sub
+    b = bv * mg.exp(x)                   # Exp feeds Mul's second input
+    c = mg.tanh(x) / 0.0                 # inf and NaN, silently, as in TF1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got, fused = _run([a, b, c], {x: xv})
+        want, none = _run([a, b, c], {x: xv}, fusion=False)
+    assert none == []
+    assert len(fused) == 3, fused
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_small_or_integer_elementwise_chains_are_not_fused():
+    x = mg.placeholder(mg.float32, [10, 10])
+    i = mg.placeholder(mg.int32, [2048, 1024])
+    _, fused = _run([mg.exp(x) * 2.0, (i + 1) * 2],
+                    {x: np.ones((10, 10), np.float32), i: np.ones((2048, 1024), np.int32)})
+    assert fused == []
