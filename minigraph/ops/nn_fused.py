@@ -135,7 +135,8 @@ class MatMulBiasFusion(Fusion):
             a = layout.as_kernel_array(a, dtype)
             b = np.ascontiguousarray(b.T if transpose_b else b, dtype=dtype)
             bias = layout.as_kernel_array(bias, dtype)
-            if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0] or bias.shape != (b.shape[1],):
+            if (a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]
+                    or bias.shape != (b.shape[1],)):
                 raise ValueError("shapes do not fit")  # the replay names the op and shapes
             out = np.empty((a.shape[0], b.shape[1]), dtype)
             if out.size:
