@@ -277,191 +277,14 @@ def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
 
 
 @jit
-def _simd_row5x5(xf, wf, n, ia, col_off, c, lo, hi, o):
-    # `_simd_row3x3` for 5x5 filters (MobileNetV3, EfficientNet): the 25 tap weights of a
-    # block of channels loaded once per row (LLVM keeps in registers what fits), four
-    # output pixels at a time, written out one statement per tap and pixel so that
-    # nothing is looked up in the inner loop: 20 cycles per 16 outputs from L2, against
-    # 26 for the looped `_simd_row`.
-    x0, x1, x2 = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
-    x3, x4 = xf[n, ia[3]], xf[n, ia[4]]
-    step = simd.VECTOR_BYTES // o.itemsize
-    d0, d1, d2 = col_off[0] * c, col_off[1] * c, col_off[2] * c
-    d3, d4 = col_off[3] * c, col_off[4] * c
-    for cb in range(0, c, step):
-        w0 = simd.vload(wf, 0 * c + cb)
-        w1 = simd.vload(wf, 1 * c + cb)
-        w2 = simd.vload(wf, 2 * c + cb)
-        w3 = simd.vload(wf, 3 * c + cb)
-        w4 = simd.vload(wf, 4 * c + cb)
-        w5 = simd.vload(wf, 5 * c + cb)
-        w6 = simd.vload(wf, 6 * c + cb)
-        w7 = simd.vload(wf, 7 * c + cb)
-        w8 = simd.vload(wf, 8 * c + cb)
-        w9 = simd.vload(wf, 9 * c + cb)
-        w10 = simd.vload(wf, 10 * c + cb)
-        w11 = simd.vload(wf, 11 * c + cb)
-        w12 = simd.vload(wf, 12 * c + cb)
-        w13 = simd.vload(wf, 13 * c + cb)
-        w14 = simd.vload(wf, 14 * c + cb)
-        w15 = simd.vload(wf, 15 * c + cb)
-        w16 = simd.vload(wf, 16 * c + cb)
-        w17 = simd.vload(wf, 17 * c + cb)
-        w18 = simd.vload(wf, 18 * c + cb)
-        w19 = simd.vload(wf, 19 * c + cb)
-        w20 = simd.vload(wf, 20 * c + cb)
-        w21 = simd.vload(wf, 21 * c + cb)
-        w22 = simd.vload(wf, 22 * c + cb)
-        w23 = simd.vload(wf, 23 * c + cb)
-        w24 = simd.vload(wf, 24 * c + cb)
-        ow = lo
-        while ow + 4 <= hi:
-            b0 = ow * c + cb
-            b1, b2, b3 = b0 + c, b0 + 2 * c, b0 + 3 * c
-            a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
-            a0 = simd.vfma(simd.vload(x0, b0 + d0), w0, a0)
-            a1 = simd.vfma(simd.vload(x0, b1 + d0), w0, a1)
-            a2 = simd.vfma(simd.vload(x0, b2 + d0), w0, a2)
-            a3 = simd.vfma(simd.vload(x0, b3 + d0), w0, a3)
-            a0 = simd.vfma(simd.vload(x0, b0 + d1), w1, a0)
-            a1 = simd.vfma(simd.vload(x0, b1 + d1), w1, a1)
-            a2 = simd.vfma(simd.vload(x0, b2 + d1), w1, a2)
-            a3 = simd.vfma(simd.vload(x0, b3 + d1), w1, a3)
-            a0 = simd.vfma(simd.vload(x0, b0 + d2), w2, a0)
-            a1 = simd.vfma(simd.vload(x0, b1 + d2), w2, a1)
-            a2 = simd.vfma(simd.vload(x0, b2 + d2), w2, a2)
-            a3 = simd.vfma(simd.vload(x0, b3 + d2), w2, a3)
-            a0 = simd.vfma(simd.vload(x0, b0 + d3), w3, a0)
-            a1 = simd.vfma(simd.vload(x0, b1 + d3), w3, a1)
-            a2 = simd.vfma(simd.vload(x0, b2 + d3), w3, a2)
-            a3 = simd.vfma(simd.vload(x0, b3 + d3), w3, a3)
-            a0 = simd.vfma(simd.vload(x0, b0 + d4), w4, a0)
-            a1 = simd.vfma(simd.vload(x0, b1 + d4), w4, a1)
-            a2 = simd.vfma(simd.vload(x0, b2 + d4), w4, a2)
-            a3 = simd.vfma(simd.vload(x0, b3 + d4), w4, a3)
-            a0 = simd.vfma(simd.vload(x1, b0 + d0), w5, a0)
-            a1 = simd.vfma(simd.vload(x1, b1 + d0), w5, a1)
-            a2 = simd.vfma(simd.vload(x1, b2 + d0), w5, a2)
-            a3 = simd.vfma(simd.vload(x1, b3 + d0), w5, a3)
-            a0 = simd.vfma(simd.vload(x1, b0 + d1), w6, a0)
-            a1 = simd.vfma(simd.vload(x1, b1 + d1), w6, a1)
-            a2 = simd.vfma(simd.vload(x1, b2 + d1), w6, a2)
-            a3 = simd.vfma(simd.vload(x1, b3 + d1), w6, a3)
-            a0 = simd.vfma(simd.vload(x1, b0 + d2), w7, a0)
-            a1 = simd.vfma(simd.vload(x1, b1 + d2), w7, a1)
-            a2 = simd.vfma(simd.vload(x1, b2 + d2), w7, a2)
-            a3 = simd.vfma(simd.vload(x1, b3 + d2), w7, a3)
-            a0 = simd.vfma(simd.vload(x1, b0 + d3), w8, a0)
-            a1 = simd.vfma(simd.vload(x1, b1 + d3), w8, a1)
-            a2 = simd.vfma(simd.vload(x1, b2 + d3), w8, a2)
-            a3 = simd.vfma(simd.vload(x1, b3 + d3), w8, a3)
-            a0 = simd.vfma(simd.vload(x1, b0 + d4), w9, a0)
-            a1 = simd.vfma(simd.vload(x1, b1 + d4), w9, a1)
-            a2 = simd.vfma(simd.vload(x1, b2 + d4), w9, a2)
-            a3 = simd.vfma(simd.vload(x1, b3 + d4), w9, a3)
-            a0 = simd.vfma(simd.vload(x2, b0 + d0), w10, a0)
-            a1 = simd.vfma(simd.vload(x2, b1 + d0), w10, a1)
-            a2 = simd.vfma(simd.vload(x2, b2 + d0), w10, a2)
-            a3 = simd.vfma(simd.vload(x2, b3 + d0), w10, a3)
-            a0 = simd.vfma(simd.vload(x2, b0 + d1), w11, a0)
-            a1 = simd.vfma(simd.vload(x2, b1 + d1), w11, a1)
-            a2 = simd.vfma(simd.vload(x2, b2 + d1), w11, a2)
-            a3 = simd.vfma(simd.vload(x2, b3 + d1), w11, a3)
-            a0 = simd.vfma(simd.vload(x2, b0 + d2), w12, a0)
-            a1 = simd.vfma(simd.vload(x2, b1 + d2), w12, a1)
-            a2 = simd.vfma(simd.vload(x2, b2 + d2), w12, a2)
-            a3 = simd.vfma(simd.vload(x2, b3 + d2), w12, a3)
-            a0 = simd.vfma(simd.vload(x2, b0 + d3), w13, a0)
-            a1 = simd.vfma(simd.vload(x2, b1 + d3), w13, a1)
-            a2 = simd.vfma(simd.vload(x2, b2 + d3), w13, a2)
-            a3 = simd.vfma(simd.vload(x2, b3 + d3), w13, a3)
-            a0 = simd.vfma(simd.vload(x2, b0 + d4), w14, a0)
-            a1 = simd.vfma(simd.vload(x2, b1 + d4), w14, a1)
-            a2 = simd.vfma(simd.vload(x2, b2 + d4), w14, a2)
-            a3 = simd.vfma(simd.vload(x2, b3 + d4), w14, a3)
-            a0 = simd.vfma(simd.vload(x3, b0 + d0), w15, a0)
-            a1 = simd.vfma(simd.vload(x3, b1 + d0), w15, a1)
-            a2 = simd.vfma(simd.vload(x3, b2 + d0), w15, a2)
-            a3 = simd.vfma(simd.vload(x3, b3 + d0), w15, a3)
-            a0 = simd.vfma(simd.vload(x3, b0 + d1), w16, a0)
-            a1 = simd.vfma(simd.vload(x3, b1 + d1), w16, a1)
-            a2 = simd.vfma(simd.vload(x3, b2 + d1), w16, a2)
-            a3 = simd.vfma(simd.vload(x3, b3 + d1), w16, a3)
-            a0 = simd.vfma(simd.vload(x3, b0 + d2), w17, a0)
-            a1 = simd.vfma(simd.vload(x3, b1 + d2), w17, a1)
-            a2 = simd.vfma(simd.vload(x3, b2 + d2), w17, a2)
-            a3 = simd.vfma(simd.vload(x3, b3 + d2), w17, a3)
-            a0 = simd.vfma(simd.vload(x3, b0 + d3), w18, a0)
-            a1 = simd.vfma(simd.vload(x3, b1 + d3), w18, a1)
-            a2 = simd.vfma(simd.vload(x3, b2 + d3), w18, a2)
-            a3 = simd.vfma(simd.vload(x3, b3 + d3), w18, a3)
-            a0 = simd.vfma(simd.vload(x3, b0 + d4), w19, a0)
-            a1 = simd.vfma(simd.vload(x3, b1 + d4), w19, a1)
-            a2 = simd.vfma(simd.vload(x3, b2 + d4), w19, a2)
-            a3 = simd.vfma(simd.vload(x3, b3 + d4), w19, a3)
-            a0 = simd.vfma(simd.vload(x4, b0 + d0), w20, a0)
-            a1 = simd.vfma(simd.vload(x4, b1 + d0), w20, a1)
-            a2 = simd.vfma(simd.vload(x4, b2 + d0), w20, a2)
-            a3 = simd.vfma(simd.vload(x4, b3 + d0), w20, a3)
-            a0 = simd.vfma(simd.vload(x4, b0 + d1), w21, a0)
-            a1 = simd.vfma(simd.vload(x4, b1 + d1), w21, a1)
-            a2 = simd.vfma(simd.vload(x4, b2 + d1), w21, a2)
-            a3 = simd.vfma(simd.vload(x4, b3 + d1), w21, a3)
-            a0 = simd.vfma(simd.vload(x4, b0 + d2), w22, a0)
-            a1 = simd.vfma(simd.vload(x4, b1 + d2), w22, a1)
-            a2 = simd.vfma(simd.vload(x4, b2 + d2), w22, a2)
-            a3 = simd.vfma(simd.vload(x4, b3 + d2), w22, a3)
-            a0 = simd.vfma(simd.vload(x4, b0 + d3), w23, a0)
-            a1 = simd.vfma(simd.vload(x4, b1 + d3), w23, a1)
-            a2 = simd.vfma(simd.vload(x4, b2 + d3), w23, a2)
-            a3 = simd.vfma(simd.vload(x4, b3 + d3), w23, a3)
-            a0 = simd.vfma(simd.vload(x4, b0 + d4), w24, a0)
-            a1 = simd.vfma(simd.vload(x4, b1 + d4), w24, a1)
-            a2 = simd.vfma(simd.vload(x4, b2 + d4), w24, a2)
-            a3 = simd.vfma(simd.vload(x4, b3 + d4), w24, a3)
-            simd.vstore(o, b0, a0)
-            simd.vstore(o, b1, a1)
-            simd.vstore(o, b2, a2)
-            simd.vstore(o, b3, a3)
-            ow += 4
-        while ow < hi:
-            b0 = ow * c + cb
-            a0 = simd.vzero(o)
-            a0 = simd.vfma(simd.vload(x0, b0 + d0), w0, a0)
-            a0 = simd.vfma(simd.vload(x0, b0 + d1), w1, a0)
-            a0 = simd.vfma(simd.vload(x0, b0 + d2), w2, a0)
-            a0 = simd.vfma(simd.vload(x0, b0 + d3), w3, a0)
-            a0 = simd.vfma(simd.vload(x0, b0 + d4), w4, a0)
-            a0 = simd.vfma(simd.vload(x1, b0 + d0), w5, a0)
-            a0 = simd.vfma(simd.vload(x1, b0 + d1), w6, a0)
-            a0 = simd.vfma(simd.vload(x1, b0 + d2), w7, a0)
-            a0 = simd.vfma(simd.vload(x1, b0 + d3), w8, a0)
-            a0 = simd.vfma(simd.vload(x1, b0 + d4), w9, a0)
-            a0 = simd.vfma(simd.vload(x2, b0 + d0), w10, a0)
-            a0 = simd.vfma(simd.vload(x2, b0 + d1), w11, a0)
-            a0 = simd.vfma(simd.vload(x2, b0 + d2), w12, a0)
-            a0 = simd.vfma(simd.vload(x2, b0 + d3), w13, a0)
-            a0 = simd.vfma(simd.vload(x2, b0 + d4), w14, a0)
-            a0 = simd.vfma(simd.vload(x3, b0 + d0), w15, a0)
-            a0 = simd.vfma(simd.vload(x3, b0 + d1), w16, a0)
-            a0 = simd.vfma(simd.vload(x3, b0 + d2), w17, a0)
-            a0 = simd.vfma(simd.vload(x3, b0 + d3), w18, a0)
-            a0 = simd.vfma(simd.vload(x3, b0 + d4), w19, a0)
-            a0 = simd.vfma(simd.vload(x4, b0 + d0), w20, a0)
-            a0 = simd.vfma(simd.vload(x4, b0 + d1), w21, a0)
-            a0 = simd.vfma(simd.vload(x4, b0 + d2), w22, a0)
-            a0 = simd.vfma(simd.vload(x4, b0 + d3), w23, a0)
-            a0 = simd.vfma(simd.vload(x4, b0 + d4), w24, a0)
-            simd.vstore(o, b0, a0)
-            ow += 1
-
-
-@jit
 def _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, o):
-    # `_simd_row5x5` for a column dilation of 1: the five taps of a kernel row read
-    # consecutive pixels, so the eight input vectors under four output pixels are
-    # loaded once and each used by up to five taps (40 loads per four outputs instead
-    # of 100). Same additions in the same order.
+    # `_simd_row3x3` for 5x5 filters with a column dilation of 1 (MobileNetV3,
+    # EfficientNet): the 25 tap weights of a block of channels loaded once per row (LLVM
+    # keeps in registers what fits); the five taps of a kernel row read consecutive
+    # pixels, so the eight input vectors under four output pixels are loaded once and
+    # each used by up to five taps, written out one statement per tap and pixel: 15
+    # cycles per 16 outputs from L2, against 26 for the looped `_simd_row`. Same
+    # additions in the same order.
     x0, x1, x2 = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
     x3, x4 = xf[n, ia[3]], xf[n, ia[4]]
     step = simd.VECTOR_BYTES // o.itemsize
@@ -855,10 +678,6 @@ def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa
             _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, oa)
             if pair:
                 _simd_row5x5_d1(xf, wf, n, ib, col_off, c, lo, hi, ob)
-        elif lo < hi and n_taps == 25 and kw == 5:
-            _simd_row5x5(xf, wf, n, ia, col_off, c, lo, hi, oa)
-            if pair:
-                _simd_row5x5(xf, wf, n, ib, col_off, c, lo, hi, ob)
         elif lo < hi:
             _simd_row(xf, wf, n, ia, col_off, kw, c, lo, hi, oa)
             if pair:
@@ -1168,9 +987,21 @@ def _tiled(f2, width):
     return out
 
 
+def _row_weights(f2, width):
+    """(ft, fb, wf, vec): the tap weights [T, C] laid out for the row kernels of an
+    output row `width` pixels wide. The scalar kernels read ft (tiled over the row) and
+    fb (over a block); when `vec`, only the SIMD kernels run, which read wf, so ft and fb
+    are left one pixel wide instead of tiled for nothing."""
+    wf, vec = _vector_weights(f2)
+    if vec:
+        ft = fb = _tiled(f2, 1)
+    else:
+        ft, fb = _tiled(f2, width), _block_tiled(f2, width)
+    return ft, fb, wf, vec
+
 
 def _vector_weights(f2):
-    # The [T*C] weights for `_simd_row3x3`, and whether it can run: compiled (not under
+    # The [T*C] weights for the SIMD kernels, and whether they can run: compiled (not under
     # NUMBA_DISABLE_JIT) and C a multiple of the vector's lanes.
     wf = _alloc.aligned((f2.size,), f2.dtype)
     wf[:] = f2.reshape(-1)
@@ -1211,8 +1042,7 @@ def forward(x, f, strides, dilations, pads, out_hw):
             xe = x if mult == 1 else _expand(x, mult)
             rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
             f2 = f.reshape(kh * kw, c * mult)
-            ft, fb = _tiled(f2, out_hw[1]), _block_tiled(f2, out_hw[1])
-            wf, vec = _vector_weights(f2)
+            ft, fb, wf, vec = _row_weights(f2, out_hw[1])
             _rows_forward(xe, ft, fb, wf, vec, strides[0], rows, cols, kw, out)
         else:
             _pixels_forward(x, f.reshape(kh, kw, c * mult), strides[0], strides[1],
@@ -1236,8 +1066,7 @@ def row_producer(x, f, strides, dilations, pads, out_hw):
             xe = x if mult == 1 else _expand(x, mult)
         rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
         f2 = f.reshape(kh * kw, c * mult)
-        ft, fb = _tiled(f2, ow_n), _block_tiled(f2, ow_n)
-        wf, vec = _vector_weights(f2)
+        ft, fb, wf, vec = _row_weights(f2, ow_n)
 
         def fill(r0, r1, buf):
             _rows_forward_range(xe, ft, fb, wf, vec, strides[0], rows, cols, kw, oh_n, r0, r1,
@@ -1276,8 +1105,7 @@ def backprop_input(dy, f, in_shape, strides, dilations, pads):
             # multiplier, that gives C*M channels whose groups of M are then summed.
             rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
             f2 = f.reshape(kh * kw, c * mult)
-            ft, fb = _tiled(f2, in_shape[2]), _block_tiled(f2, in_shape[2])
-            wf, vec = _vector_weights(f2)
+            ft, fb, wf, vec = _row_weights(f2, in_shape[2])
             if mult == 1:
                 _rows_forward(dy, ft, fb, wf, vec, 1, rows, cols, kw, dx)
             else:
