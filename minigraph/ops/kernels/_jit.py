@@ -53,6 +53,12 @@ def jit(fn):
     return numba.njit(**_OPTIONS)(fn)
 
 
+def jit_inline(fn):
+    """`jit`, inlined into its callers at numba's IR level: a block of straight-line SIMD
+    code written once and used several times, with no call between the uses."""
+    return numba.njit(inline="always", **_OPTIONS)(fn)
+
+
 def jit_parallel(fn):
     """Compile `fn` lazily as a multithreaded kernel (its `prange` loops run in parallel)."""
     return numba.njit(parallel=True, **_OPTIONS)(fn)

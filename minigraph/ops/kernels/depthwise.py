@@ -23,7 +23,8 @@ partials at the end.
 import numpy as np
 
 from minigraph.ops.kernels import _alloc, simd
-from minigraph.ops.kernels._jit import jit, jit_parallel, num_threads, prange, threads_for
+from minigraph.ops.kernels._jit import (
+    jit, jit_inline, jit_parallel, num_threads, prange, threads_for)
 
 # Float32 terms a filter-gradient sum takes before it goes into the float64 partials.
 _FLUSH_TERMS = 64
@@ -193,6 +194,26 @@ def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero):
                 oo[k] = acc
 
 
+@jit_inline
+def _row3_quad(x, b0, c, d0, d1, d2, w0, w1, w2, a0, a1, a2, a3):
+    # One kernel row of `_simd_row3x3` for four output pixels from element b0 on: tap j
+    # reads the input at offset dj, taps in increasing order.
+    for d, wt in ((d0, w0), (d1, w1), (d2, w2)):
+        a0 = simd.vfma(simd.vload(x, b0 + d), wt, a0)
+        a1 = simd.vfma(simd.vload(x, b0 + c + d), wt, a1)
+        a2 = simd.vfma(simd.vload(x, b0 + 2 * c + d), wt, a2)
+        a3 = simd.vfma(simd.vload(x, b0 + 3 * c + d), wt, a3)
+    return a0, a1, a2, a3
+
+
+@jit_inline
+def _row3_one(x, b0, d0, d1, d2, w0, w1, w2, a0):
+    # One kernel row of `_simd_row3x3` for one output pixel.
+    a0 = simd.vfma(simd.vload(x, b0 + d0), w0, a0)
+    a0 = simd.vfma(simd.vload(x, b0 + d1), w1, a0)
+    return simd.vfma(simd.vload(x, b0 + d2), w2, a0)
+
+
 @jit
 def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
     # Columns [lo, hi) of output row `o` whose nine 3x3 taps are all inside the image,
@@ -217,63 +238,54 @@ def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
         ow = lo
         while ow + 4 <= hi:
             b0 = ow * c + cb
-            b1, b2, b3 = b0 + c, b0 + 2 * c, b0 + 3 * c
             a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
-            a0 = simd.vfma(simd.vload(xa, b0 + d0), w0, a0)
-            a1 = simd.vfma(simd.vload(xa, b1 + d0), w0, a1)
-            a2 = simd.vfma(simd.vload(xa, b2 + d0), w0, a2)
-            a3 = simd.vfma(simd.vload(xa, b3 + d0), w0, a3)
-            a0 = simd.vfma(simd.vload(xa, b0 + d1), w1, a0)
-            a1 = simd.vfma(simd.vload(xa, b1 + d1), w1, a1)
-            a2 = simd.vfma(simd.vload(xa, b2 + d1), w1, a2)
-            a3 = simd.vfma(simd.vload(xa, b3 + d1), w1, a3)
-            a0 = simd.vfma(simd.vload(xa, b0 + d2), w2, a0)
-            a1 = simd.vfma(simd.vload(xa, b1 + d2), w2, a1)
-            a2 = simd.vfma(simd.vload(xa, b2 + d2), w2, a2)
-            a3 = simd.vfma(simd.vload(xa, b3 + d2), w2, a3)
-            a0 = simd.vfma(simd.vload(xb, b0 + d0), w3, a0)
-            a1 = simd.vfma(simd.vload(xb, b1 + d0), w3, a1)
-            a2 = simd.vfma(simd.vload(xb, b2 + d0), w3, a2)
-            a3 = simd.vfma(simd.vload(xb, b3 + d0), w3, a3)
-            a0 = simd.vfma(simd.vload(xb, b0 + d1), w4, a0)
-            a1 = simd.vfma(simd.vload(xb, b1 + d1), w4, a1)
-            a2 = simd.vfma(simd.vload(xb, b2 + d1), w4, a2)
-            a3 = simd.vfma(simd.vload(xb, b3 + d1), w4, a3)
-            a0 = simd.vfma(simd.vload(xb, b0 + d2), w5, a0)
-            a1 = simd.vfma(simd.vload(xb, b1 + d2), w5, a1)
-            a2 = simd.vfma(simd.vload(xb, b2 + d2), w5, a2)
-            a3 = simd.vfma(simd.vload(xb, b3 + d2), w5, a3)
-            a0 = simd.vfma(simd.vload(xc, b0 + d0), w6, a0)
-            a1 = simd.vfma(simd.vload(xc, b1 + d0), w6, a1)
-            a2 = simd.vfma(simd.vload(xc, b2 + d0), w6, a2)
-            a3 = simd.vfma(simd.vload(xc, b3 + d0), w6, a3)
-            a0 = simd.vfma(simd.vload(xc, b0 + d1), w7, a0)
-            a1 = simd.vfma(simd.vload(xc, b1 + d1), w7, a1)
-            a2 = simd.vfma(simd.vload(xc, b2 + d1), w7, a2)
-            a3 = simd.vfma(simd.vload(xc, b3 + d1), w7, a3)
-            a0 = simd.vfma(simd.vload(xc, b0 + d2), w8, a0)
-            a1 = simd.vfma(simd.vload(xc, b1 + d2), w8, a1)
-            a2 = simd.vfma(simd.vload(xc, b2 + d2), w8, a2)
-            a3 = simd.vfma(simd.vload(xc, b3 + d2), w8, a3)
+            a0, a1, a2, a3 = _row3_quad(xa, b0, c, d0, d1, d2, w0, w1, w2, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row3_quad(xb, b0, c, d0, d1, d2, w3, w4, w5, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row3_quad(xc, b0, c, d0, d1, d2, w6, w7, w8, a0, a1, a2, a3)
             simd.vstore(o, b0, a0)
-            simd.vstore(o, b1, a1)
-            simd.vstore(o, b2, a2)
-            simd.vstore(o, b3, a3)
+            simd.vstore(o, b0 + c, a1)
+            simd.vstore(o, b0 + 2 * c, a2)
+            simd.vstore(o, b0 + 3 * c, a3)
             ow += 4
         while ow < hi:
             b0 = ow * c + cb
             a0 = simd.vzero(o)
-            a0 = simd.vfma(simd.vload(xa, b0 + d0), w0, a0)
-            a0 = simd.vfma(simd.vload(xa, b0 + d1), w1, a0)
-            a0 = simd.vfma(simd.vload(xa, b0 + d2), w2, a0)
-            a0 = simd.vfma(simd.vload(xb, b0 + d0), w3, a0)
-            a0 = simd.vfma(simd.vload(xb, b0 + d1), w4, a0)
-            a0 = simd.vfma(simd.vload(xb, b0 + d2), w5, a0)
-            a0 = simd.vfma(simd.vload(xc, b0 + d0), w6, a0)
-            a0 = simd.vfma(simd.vload(xc, b0 + d1), w7, a0)
-            a0 = simd.vfma(simd.vload(xc, b0 + d2), w8, a0)
+            a0 = _row3_one(xa, b0, d0, d1, d2, w0, w1, w2, a0)
+            a0 = _row3_one(xb, b0, d0, d1, d2, w3, w4, w5, a0)
+            a0 = _row3_one(xc, b0, d0, d1, d2, w6, w7, w8, a0)
             simd.vstore(o, b0, a0)
             ow += 1
+
+
+@jit_inline
+def _row5_quad(x, s, c, w0, w1, w2, w3, w4, a0, a1, a2, a3):
+    # One kernel row of `_simd_row5x5_d1` for four output pixels: the eight input vectors
+    # from element s on, each used by up to five taps, taps in increasing order.
+    r0, r1, r2, r3 = simd.vload(x, s), simd.vload(x, s + c), simd.vload(x, s + 2 * c), \
+        simd.vload(x, s + 3 * c)
+    r4, r5, r6, r7 = simd.vload(x, s + 4 * c), simd.vload(x, s + 5 * c), \
+        simd.vload(x, s + 6 * c), simd.vload(x, s + 7 * c)
+    a0, a1, a2, a3 = simd.vfma(r0, w0, a0), simd.vfma(r1, w0, a1), simd.vfma(r2, w0, a2), \
+        simd.vfma(r3, w0, a3)
+    a0, a1, a2, a3 = simd.vfma(r1, w1, a0), simd.vfma(r2, w1, a1), simd.vfma(r3, w1, a2), \
+        simd.vfma(r4, w1, a3)
+    a0, a1, a2, a3 = simd.vfma(r2, w2, a0), simd.vfma(r3, w2, a1), simd.vfma(r4, w2, a2), \
+        simd.vfma(r5, w2, a3)
+    a0, a1, a2, a3 = simd.vfma(r3, w3, a0), simd.vfma(r4, w3, a1), simd.vfma(r5, w3, a2), \
+        simd.vfma(r6, w3, a3)
+    a0, a1, a2, a3 = simd.vfma(r4, w4, a0), simd.vfma(r5, w4, a1), simd.vfma(r6, w4, a2), \
+        simd.vfma(r7, w4, a3)
+    return a0, a1, a2, a3
+
+
+@jit_inline
+def _row5_one(x, s, c, w0, w1, w2, w3, w4, a0):
+    # One kernel row of `_simd_row5x5_d1` for one output pixel.
+    a0 = simd.vfma(simd.vload(x, s), w0, a0)
+    a0 = simd.vfma(simd.vload(x, s + c), w1, a0)
+    a0 = simd.vfma(simd.vload(x, s + 2 * c), w2, a0)
+    a0 = simd.vfma(simd.vload(x, s + 3 * c), w3, a0)
+    return simd.vfma(simd.vload(x, s + 4 * c), w4, a0)
 
 
 @jit
@@ -282,9 +294,9 @@ def _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, o):
     # EfficientNet): the 25 tap weights of a block of channels loaded once per row (LLVM
     # keeps in registers what fits); the five taps of a kernel row read consecutive
     # pixels, so the eight input vectors under four output pixels are loaded once and
-    # each used by up to five taps, written out one statement per tap and pixel: 15
-    # cycles per 16 outputs from L2, against 26 for the looped `_simd_row`. Same
-    # additions in the same order.
+    # each used by up to five taps; each kernel row is an inlined block (`_row5_quad`),
+    # so no index is looked up in the inner loop: 15 cycles per 16 outputs from L2,
+    # against 26 for the looped `_simd_row`. Same additions in the same order.
     x0, x1, x2 = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
     x3, x4 = xf[n, ia[3]], xf[n, ia[4]]
     step = simd.VECTOR_BYTES // o.itemsize
@@ -320,148 +332,13 @@ def _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, o):
             b0 = ow * c + cb
             s = b0 + d0
             a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
-            r0 = simd.vload(x0, s + 0 * c)
-            r1 = simd.vload(x0, s + 1 * c)
-            r2 = simd.vload(x0, s + 2 * c)
-            r3 = simd.vload(x0, s + 3 * c)
-            r4 = simd.vload(x0, s + 4 * c)
-            r5 = simd.vload(x0, s + 5 * c)
-            r6 = simd.vload(x0, s + 6 * c)
-            r7 = simd.vload(x0, s + 7 * c)
-            a0 = simd.vfma(r0, w0, a0)
-            a1 = simd.vfma(r1, w0, a1)
-            a2 = simd.vfma(r2, w0, a2)
-            a3 = simd.vfma(r3, w0, a3)
-            a0 = simd.vfma(r1, w1, a0)
-            a1 = simd.vfma(r2, w1, a1)
-            a2 = simd.vfma(r3, w1, a2)
-            a3 = simd.vfma(r4, w1, a3)
-            a0 = simd.vfma(r2, w2, a0)
-            a1 = simd.vfma(r3, w2, a1)
-            a2 = simd.vfma(r4, w2, a2)
-            a3 = simd.vfma(r5, w2, a3)
-            a0 = simd.vfma(r3, w3, a0)
-            a1 = simd.vfma(r4, w3, a1)
-            a2 = simd.vfma(r5, w3, a2)
-            a3 = simd.vfma(r6, w3, a3)
-            a0 = simd.vfma(r4, w4, a0)
-            a1 = simd.vfma(r5, w4, a1)
-            a2 = simd.vfma(r6, w4, a2)
-            a3 = simd.vfma(r7, w4, a3)
-            r0 = simd.vload(x1, s + 0 * c)
-            r1 = simd.vload(x1, s + 1 * c)
-            r2 = simd.vload(x1, s + 2 * c)
-            r3 = simd.vload(x1, s + 3 * c)
-            r4 = simd.vload(x1, s + 4 * c)
-            r5 = simd.vload(x1, s + 5 * c)
-            r6 = simd.vload(x1, s + 6 * c)
-            r7 = simd.vload(x1, s + 7 * c)
-            a0 = simd.vfma(r0, w5, a0)
-            a1 = simd.vfma(r1, w5, a1)
-            a2 = simd.vfma(r2, w5, a2)
-            a3 = simd.vfma(r3, w5, a3)
-            a0 = simd.vfma(r1, w6, a0)
-            a1 = simd.vfma(r2, w6, a1)
-            a2 = simd.vfma(r3, w6, a2)
-            a3 = simd.vfma(r4, w6, a3)
-            a0 = simd.vfma(r2, w7, a0)
-            a1 = simd.vfma(r3, w7, a1)
-            a2 = simd.vfma(r4, w7, a2)
-            a3 = simd.vfma(r5, w7, a3)
-            a0 = simd.vfma(r3, w8, a0)
-            a1 = simd.vfma(r4, w8, a1)
-            a2 = simd.vfma(r5, w8, a2)
-            a3 = simd.vfma(r6, w8, a3)
-            a0 = simd.vfma(r4, w9, a0)
-            a1 = simd.vfma(r5, w9, a1)
-            a2 = simd.vfma(r6, w9, a2)
-            a3 = simd.vfma(r7, w9, a3)
-            r0 = simd.vload(x2, s + 0 * c)
-            r1 = simd.vload(x2, s + 1 * c)
-            r2 = simd.vload(x2, s + 2 * c)
-            r3 = simd.vload(x2, s + 3 * c)
-            r4 = simd.vload(x2, s + 4 * c)
-            r5 = simd.vload(x2, s + 5 * c)
-            r6 = simd.vload(x2, s + 6 * c)
-            r7 = simd.vload(x2, s + 7 * c)
-            a0 = simd.vfma(r0, w10, a0)
-            a1 = simd.vfma(r1, w10, a1)
-            a2 = simd.vfma(r2, w10, a2)
-            a3 = simd.vfma(r3, w10, a3)
-            a0 = simd.vfma(r1, w11, a0)
-            a1 = simd.vfma(r2, w11, a1)
-            a2 = simd.vfma(r3, w11, a2)
-            a3 = simd.vfma(r4, w11, a3)
-            a0 = simd.vfma(r2, w12, a0)
-            a1 = simd.vfma(r3, w12, a1)
-            a2 = simd.vfma(r4, w12, a2)
-            a3 = simd.vfma(r5, w12, a3)
-            a0 = simd.vfma(r3, w13, a0)
-            a1 = simd.vfma(r4, w13, a1)
-            a2 = simd.vfma(r5, w13, a2)
-            a3 = simd.vfma(r6, w13, a3)
-            a0 = simd.vfma(r4, w14, a0)
-            a1 = simd.vfma(r5, w14, a1)
-            a2 = simd.vfma(r6, w14, a2)
-            a3 = simd.vfma(r7, w14, a3)
-            r0 = simd.vload(x3, s + 0 * c)
-            r1 = simd.vload(x3, s + 1 * c)
-            r2 = simd.vload(x3, s + 2 * c)
-            r3 = simd.vload(x3, s + 3 * c)
-            r4 = simd.vload(x3, s + 4 * c)
-            r5 = simd.vload(x3, s + 5 * c)
-            r6 = simd.vload(x3, s + 6 * c)
-            r7 = simd.vload(x3, s + 7 * c)
-            a0 = simd.vfma(r0, w15, a0)
-            a1 = simd.vfma(r1, w15, a1)
-            a2 = simd.vfma(r2, w15, a2)
-            a3 = simd.vfma(r3, w15, a3)
-            a0 = simd.vfma(r1, w16, a0)
-            a1 = simd.vfma(r2, w16, a1)
-            a2 = simd.vfma(r3, w16, a2)
-            a3 = simd.vfma(r4, w16, a3)
-            a0 = simd.vfma(r2, w17, a0)
-            a1 = simd.vfma(r3, w17, a1)
-            a2 = simd.vfma(r4, w17, a2)
-            a3 = simd.vfma(r5, w17, a3)
-            a0 = simd.vfma(r3, w18, a0)
-            a1 = simd.vfma(r4, w18, a1)
-            a2 = simd.vfma(r5, w18, a2)
-            a3 = simd.vfma(r6, w18, a3)
-            a0 = simd.vfma(r4, w19, a0)
-            a1 = simd.vfma(r5, w19, a1)
-            a2 = simd.vfma(r6, w19, a2)
-            a3 = simd.vfma(r7, w19, a3)
-            r0 = simd.vload(x4, s + 0 * c)
-            r1 = simd.vload(x4, s + 1 * c)
-            r2 = simd.vload(x4, s + 2 * c)
-            r3 = simd.vload(x4, s + 3 * c)
-            r4 = simd.vload(x4, s + 4 * c)
-            r5 = simd.vload(x4, s + 5 * c)
-            r6 = simd.vload(x4, s + 6 * c)
-            r7 = simd.vload(x4, s + 7 * c)
-            a0 = simd.vfma(r0, w20, a0)
-            a1 = simd.vfma(r1, w20, a1)
-            a2 = simd.vfma(r2, w20, a2)
-            a3 = simd.vfma(r3, w20, a3)
-            a0 = simd.vfma(r1, w21, a0)
-            a1 = simd.vfma(r2, w21, a1)
-            a2 = simd.vfma(r3, w21, a2)
-            a3 = simd.vfma(r4, w21, a3)
-            a0 = simd.vfma(r2, w22, a0)
-            a1 = simd.vfma(r3, w22, a1)
-            a2 = simd.vfma(r4, w22, a2)
-            a3 = simd.vfma(r5, w22, a3)
-            a0 = simd.vfma(r3, w23, a0)
-            a1 = simd.vfma(r4, w23, a1)
-            a2 = simd.vfma(r5, w23, a2)
-            a3 = simd.vfma(r6, w23, a3)
-            a0 = simd.vfma(r4, w24, a0)
-            a1 = simd.vfma(r5, w24, a1)
-            a2 = simd.vfma(r6, w24, a2)
-            a3 = simd.vfma(r7, w24, a3)
-            simd.vstore(o, b0 + 0 * c, a0)
-            simd.vstore(o, b0 + 1 * c, a1)
+            a0, a1, a2, a3 = _row5_quad(x0, s, c, w0, w1, w2, w3, w4, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row5_quad(x1, s, c, w5, w6, w7, w8, w9, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row5_quad(x2, s, c, w10, w11, w12, w13, w14, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row5_quad(x3, s, c, w15, w16, w17, w18, w19, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row5_quad(x4, s, c, w20, w21, w22, w23, w24, a0, a1, a2, a3)
+            simd.vstore(o, b0, a0)
+            simd.vstore(o, b0 + c, a1)
             simd.vstore(o, b0 + 2 * c, a2)
             simd.vstore(o, b0 + 3 * c, a3)
             ow += 4
@@ -469,31 +346,11 @@ def _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, o):
             b0 = ow * c + cb
             s = b0 + d0
             a0 = simd.vzero(o)
-            a0 = simd.vfma(simd.vload(x0, s + 0 * c), w0, a0)
-            a0 = simd.vfma(simd.vload(x0, s + 1 * c), w1, a0)
-            a0 = simd.vfma(simd.vload(x0, s + 2 * c), w2, a0)
-            a0 = simd.vfma(simd.vload(x0, s + 3 * c), w3, a0)
-            a0 = simd.vfma(simd.vload(x0, s + 4 * c), w4, a0)
-            a0 = simd.vfma(simd.vload(x1, s + 0 * c), w5, a0)
-            a0 = simd.vfma(simd.vload(x1, s + 1 * c), w6, a0)
-            a0 = simd.vfma(simd.vload(x1, s + 2 * c), w7, a0)
-            a0 = simd.vfma(simd.vload(x1, s + 3 * c), w8, a0)
-            a0 = simd.vfma(simd.vload(x1, s + 4 * c), w9, a0)
-            a0 = simd.vfma(simd.vload(x2, s + 0 * c), w10, a0)
-            a0 = simd.vfma(simd.vload(x2, s + 1 * c), w11, a0)
-            a0 = simd.vfma(simd.vload(x2, s + 2 * c), w12, a0)
-            a0 = simd.vfma(simd.vload(x2, s + 3 * c), w13, a0)
-            a0 = simd.vfma(simd.vload(x2, s + 4 * c), w14, a0)
-            a0 = simd.vfma(simd.vload(x3, s + 0 * c), w15, a0)
-            a0 = simd.vfma(simd.vload(x3, s + 1 * c), w16, a0)
-            a0 = simd.vfma(simd.vload(x3, s + 2 * c), w17, a0)
-            a0 = simd.vfma(simd.vload(x3, s + 3 * c), w18, a0)
-            a0 = simd.vfma(simd.vload(x3, s + 4 * c), w19, a0)
-            a0 = simd.vfma(simd.vload(x4, s + 0 * c), w20, a0)
-            a0 = simd.vfma(simd.vload(x4, s + 1 * c), w21, a0)
-            a0 = simd.vfma(simd.vload(x4, s + 2 * c), w22, a0)
-            a0 = simd.vfma(simd.vload(x4, s + 3 * c), w23, a0)
-            a0 = simd.vfma(simd.vload(x4, s + 4 * c), w24, a0)
+            a0 = _row5_one(x0, s, c, w0, w1, w2, w3, w4, a0)
+            a0 = _row5_one(x1, s, c, w5, w6, w7, w8, w9, a0)
+            a0 = _row5_one(x2, s, c, w10, w11, w12, w13, w14, a0)
+            a0 = _row5_one(x3, s, c, w15, w16, w17, w18, w19, a0)
+            a0 = _row5_one(x4, s, c, w20, w21, w22, w23, w24, a0)
             simd.vstore(o, b0, a0)
             ow += 1
 
