@@ -278,3 +278,20 @@ def test_small_or_integer_elementwise_chains_are_not_fused():
     _, fused = _run([mg.exp(x) * 2.0, (i + 1) * 2],
                     {x: np.ones((10, 10), np.float32), i: np.ones((2048, 1024), np.int32)})
     assert fused == []
+
+
+def test_a_fused_kernel_that_disagrees_is_caught(monkeypatch):
+    # The suite runs with MINIGRAPH_CHECK_KERNELS: a fused kernel giving other values than
+    # its ops one by one is an InternalError naming the chain, not a silent wrong answer.
+    from minigraph.ops import nn_fused
+    assert plan_mod._CHECK_KERNELS
+    real = nn_fused.ConvBiasFusion.kernel
+
+    def wrong(self, ops):
+        fn = real(self, ops)
+        return None if fn is None else (lambda *arrays: fn(*arrays) + 1.0)
+    monkeypatch.setattr(nn_fused.ConvBiasFusion, "kernel", wrong)
+    x = mg.placeholder(mg.float32, [1, 5, 5, 2])
+    y = mg.layers.conv2d(x, 3, 3)
+    with pytest.raises(mg.errors.InternalError, match="disagrees with the ops run one by one"):
+        _run(y, {x: np.ones((1, 5, 5, 2), np.float32)})
