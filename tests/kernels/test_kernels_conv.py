@@ -175,17 +175,21 @@ def test_blas_products_split_over_threads_match_numpy():
 @pytest.mark.parametrize("k", [3, 5, 2])
 @pytest.mark.parametrize("dt,c", [(np.float32, 16), (np.float32, 48), (np.float64, 8),
                                   (np.float64, 24)])
-@pytest.mark.parametrize("w,strides,dilations", [(13, (1, 1), (1, 1)), (9, (2, 1), (1, 1)),
-                                                 (12, (1, 1), (2, 2)), (6, (1, 1), (1, 3))])
-def test_depthwise_simd_path_matches_scalar_path(monkeypatch, k, dt, c, w, strides, dilations):
+@pytest.mark.parametrize("w,strides,dilations,padding", [
+    (13, (1, 1), (1, 1), "SAME"), (9, (2, 1), (1, 1), "SAME"), (12, (1, 1), (2, 2), "SAME"),
+    (6, (1, 1), (1, 3), "SAME"), (14, (2, 2), (1, 1), "SAME"), (11, (1, 2), (1, 1), "SAME"),
+    (13, (3, 2), (1, 1), "VALID"), (10, (2, 3), (1, 1), "SAME")])
+def test_depthwise_simd_path_matches_scalar_path(monkeypatch, k, dt, c, w, strides, dilations,
+                                                 padding):
     # Channel counts that are a multiple of the vector width take the explicit-SIMD
     # interior kernels; they must give exactly the scalar kernels' values (same order of
     # additions, one FMA each), for odd widths (a partial group of four pixels) too, in
     # the forward pass and in the input gradient (the same kernels with mirrored taps).
+    # With a column stride > 1 the scalar path is the pixel kernel.
     rs = np.random.RandomState(c + w + k)
     x = rs.uniform(-1, 1, (2, 9, w, c)).astype(dt)
     f = rs.uniform(-1, 1, (k, k, c, 1)).astype(dt)
-    out_hw, pads = geometry.conv_geometry((9, w), (k, k), strides, dilations, "SAME")
+    out_hw, pads = geometry.conv_geometry((9, w), (k, k), strides, dilations, padding)
     fast = depthwise.forward(x, f, strides, dilations, pads, out_hw)
     dy = rs.uniform(-1, 1, fast.shape).astype(dt)
     fast_dx = depthwise.backprop_input(dy, f, x.shape, (1, 1), dilations, pads) \
@@ -195,7 +199,7 @@ def test_depthwise_simd_path_matches_scalar_path(monkeypatch, k, dt, c, w, strid
     monkeypatch.setattr(depthwise, "_vector_weights", lambda f2: (real(f2)[0], False))
     slow = depthwise.forward(x, f, strides, dilations, pads, out_hw)
     np.testing.assert_array_equal(fast, slow)
-    np.testing.assert_allclose(fast, refs.depthwise(x, f, strides, dilations, "SAME"), **_tol(dt))
+    np.testing.assert_allclose(fast, refs.depthwise(x, f, strides, dilations, padding), **_tol(dt))
     if fast_dx is not None:
         np.testing.assert_array_equal(
             fast_dx, depthwise.backprop_input(dy, f, x.shape, (1, 1), dilations, pads))

@@ -5,15 +5,18 @@ Input channel `c` with multiplier index `m` feeds output channel `c * M + m`:
     out[n, oh, ow, c*M + m] = sum_{i, j} x[n, oh*sh - pt + i*dh, ow*sw - pl + j*dw, c]
                                          * f[i, j, c, m]
 
-No padded copy of the input is ever made: taps that fall in the padding are skipped.
-
-Two kinds of kernels:
-- "row" kernels, for a column stride of 1 and depth multiplier 1 (MobileNet's common
-  case): a row of W pixels x C channels is one contiguous run of W*C numbers, and one
-  filter tap adds a shifted input row times that tap's weights tiled W times to the
-  output row. Each tap is then a single long, vectorised multiply-add loop, instead of
-  W short loops of C that pay loop and alias-check overhead per pixel.
-- "pixel" kernels for everything else (strides along w, depth multipliers > 1).
+Three kinds of kernels:
+- SIMD row kernels (`simd.py`), when C*M is a multiple of the vector's lanes and numba
+  compiles: each input row is copied once into a small ring of zero-padded rows (in
+  cache; never a padded copy of the whole input), and each output row is then one loop
+  over its pixels with every tap in range, the tap weights of a block of channels held
+  in registers. Any strides and dilations.
+- scalar row kernels, for a column stride of 1 otherwise: a row of W pixels x C channels
+  is one contiguous run of W*C numbers, and one filter tap adds a shifted input row
+  times that tap's weights tiled W times to the output row, skipping taps that fall in
+  the padding.
+- "pixel" kernels for everything else (column strides without SIMD, depth multipliers
+  > 1 with column strides).
 
 The backprops are gathers, never scatters, so each parallel iteration owns its output
 and no atomics are needed. The filter gradient gives each thread a float64 partial sum
@@ -195,14 +198,18 @@ def _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero):
 
 
 @jit_inline
-def _row3_quad(x, b0, c, d0, d1, d2, w0, w1, w2, a0, a1, a2, a3):
-    # One kernel row of `_simd_row3x3` for four output pixels from element b0 on: tap j
-    # reads the input at offset dj, taps in increasing order.
-    for d, wt in ((d0, w0), (d1, w1), (d2, w2)):
-        a0 = simd.vfma(simd.vload(x, b0 + d), wt, a0)
-        a1 = simd.vfma(simd.vload(x, b0 + c + d), wt, a1)
-        a2 = simd.vfma(simd.vload(x, b0 + 2 * c + d), wt, a2)
-        a3 = simd.vfma(simd.vload(x, b0 + 3 * c + d), wt, a3)
+def _row3_quad(x, s, c, w0, w1, w2, a0, a1, a2, a3):
+    # One kernel row of `_simd_row3x3` for four consecutive output pixels (column stride
+    # and dilation 1): the six input vectors from element s on, each loaded once and
+    # used by up to three taps, taps in increasing order.
+    r0, r1, r2 = simd.vload(x, s), simd.vload(x, s + c), simd.vload(x, s + 2 * c)
+    r3, r4, r5 = simd.vload(x, s + 3 * c), simd.vload(x, s + 4 * c), simd.vload(x, s + 5 * c)
+    a0, a1, a2, a3 = simd.vfma(r0, w0, a0), simd.vfma(r1, w0, a1), simd.vfma(r2, w0, a2), \
+        simd.vfma(r3, w0, a3)
+    a0, a1, a2, a3 = simd.vfma(r1, w1, a0), simd.vfma(r2, w1, a1), simd.vfma(r3, w1, a2), \
+        simd.vfma(r4, w1, a3)
+    a0, a1, a2, a3 = simd.vfma(r2, w2, a0), simd.vfma(r3, w2, a1), simd.vfma(r4, w2, a2), \
+        simd.vfma(r5, w2, a3)
     return a0, a1, a2, a3
 
 
@@ -215,16 +222,22 @@ def _row3_one(x, b0, d0, d1, d2, w0, w1, w2, a0):
 
 
 @jit
-def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
+def _simd_row3x3(xf, wf, n, ia, col_off, sw, c, lo, hi, o):
     # Columns [lo, hi) of output row `o` whose nine 3x3 taps are all inside the image,
     # with explicit SIMD vectors (`simd.py`): for each block of one vector of channels,
-    # the nine tap weights stay in registers while the row is walked four output pixels
-    # at a time (four independent sums). Taps are added in increasing t from zero, one
-    # FMA each: the same values as `_interior3x3`. Needs C to be a multiple of the
-    # vector's lanes. ia: the three input rows; wf: the [9*C] weights.
+    # the nine tap weights stay in registers while the row is walked. With column stride
+    # and dilation 1, four output pixels at a time share their input loads
+    # (`_row3_quad`); otherwise pixel by pixel, which measured faster than four strided
+    # pixels at a time (2.9 against 4.2 us for 15x15 pixels of 64 channels in L1, stride 2).
+    # Taps are added in increasing t from zero, one FMA each: the same values as
+    # `_interior3x3`. Needs C to be a multiple of the vector's lanes. ia: the three input
+    # rows; output column ow reads input columns ow*sw + col_off[j]; wf: the [9*C]
+    # weights.
     xa, xb, xc = xf[n, ia[0]], xf[n, ia[1]], xf[n, ia[2]]
     step = simd.VECTOR_BYTES // o.itemsize
+    cs = sw * c
     d0, d1, d2 = col_off[0] * c, col_off[1] * c, col_off[2] * c
+    quad = sw == 1 and d1 == d0 + c and d2 == d1 + c
     for cb in range(0, c, step):
         w0 = simd.vload(wf, cb)
         w1 = simd.vload(wf, c + cb)
@@ -236,12 +249,13 @@ def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
         w7 = simd.vload(wf, 7 * c + cb)
         w8 = simd.vload(wf, 8 * c + cb)
         ow = lo
-        while ow + 4 <= hi:
+        while quad and ow + 4 <= hi:
             b0 = ow * c + cb
+            s = b0 + d0
             a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
-            a0, a1, a2, a3 = _row3_quad(xa, b0, c, d0, d1, d2, w0, w1, w2, a0, a1, a2, a3)
-            a0, a1, a2, a3 = _row3_quad(xb, b0, c, d0, d1, d2, w3, w4, w5, a0, a1, a2, a3)
-            a0, a1, a2, a3 = _row3_quad(xc, b0, c, d0, d1, d2, w6, w7, w8, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row3_quad(xa, s, c, w0, w1, w2, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row3_quad(xb, s, c, w3, w4, w5, a0, a1, a2, a3)
+            a0, a1, a2, a3 = _row3_quad(xc, s, c, w6, w7, w8, a0, a1, a2, a3)
             simd.vstore(o, b0, a0)
             simd.vstore(o, b0 + c, a1)
             simd.vstore(o, b0 + 2 * c, a2)
@@ -249,10 +263,11 @@ def _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, o):
             ow += 4
         while ow < hi:
             b0 = ow * c + cb
+            bi = ow * cs + cb
             a0 = simd.vzero(o)
-            a0 = _row3_one(xa, b0, d0, d1, d2, w0, w1, w2, a0)
-            a0 = _row3_one(xb, b0, d0, d1, d2, w3, w4, w5, a0)
-            a0 = _row3_one(xc, b0, d0, d1, d2, w6, w7, w8, a0)
+            a0 = _row3_one(xa, bi, d0, d1, d2, w0, w1, w2, a0)
+            a0 = _row3_one(xb, bi, d0, d1, d2, w3, w4, w5, a0)
+            a0 = _row3_one(xc, bi, d0, d1, d2, w6, w7, w8, a0)
             simd.vstore(o, b0, a0)
             ow += 1
 
@@ -356,28 +371,31 @@ def _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, o):
 
 
 @jit
-def _simd_row(xf, wf, n, ia, col_off, kw, c, lo, hi, o):
+def _simd_row(xf, wf, n, ia, col_off, kw, sw, c, lo, hi, o):
     # `_simd_row3x3` for any other filter size: four output pixels at a time, the taps
     # in a loop (weights loaded from L1 per tap: too many taps to keep in registers).
-    # ia: the input row of each kernel row; tap t = i*kw + j reads column ow + col_off[t].
+    # ia: the input row of each kernel row; tap t = i*kw + j reads column
+    # ow*sw + col_off[t].
     n_taps = wf.shape[0] // c
     kh = n_taps // kw
     step = simd.VECTOR_BYTES // o.itemsize
+    cs = sw * c
     for cb in range(0, c, step):
         ow = lo
         while ow + 4 <= hi:
             b0 = ow * c + cb
+            bi = ow * cs + cb
             a0, a1, a2, a3 = simd.vzero(o), simd.vzero(o), simd.vzero(o), simd.vzero(o)
             for i in range(kh):
                 xr = xf[n, ia[i]]
                 for j in range(kw):
                     t = i * kw + j
                     wt = simd.vload(wf, t * c + cb)
-                    s = b0 + col_off[t] * c
+                    s = bi + col_off[t] * c
                     a0 = simd.vfma(simd.vload(xr, s), wt, a0)
-                    a1 = simd.vfma(simd.vload(xr, s + c), wt, a1)
-                    a2 = simd.vfma(simd.vload(xr, s + 2 * c), wt, a2)
-                    a3 = simd.vfma(simd.vload(xr, s + 3 * c), wt, a3)
+                    a1 = simd.vfma(simd.vload(xr, s + cs), wt, a1)
+                    a2 = simd.vfma(simd.vload(xr, s + 2 * cs), wt, a2)
+                    a3 = simd.vfma(simd.vload(xr, s + 3 * cs), wt, a3)
             simd.vstore(o, b0, a0)
             simd.vstore(o, b0 + c, a1)
             simd.vstore(o, b0 + 2 * c, a2)
@@ -385,19 +403,20 @@ def _simd_row(xf, wf, n, ia, col_off, kw, c, lo, hi, o):
             ow += 4
         while ow < hi:
             b0 = ow * c + cb
+            bi = ow * cs + cb
             a0 = simd.vzero(o)
             for i in range(kh):
                 xr = xf[n, ia[i]]
                 for j in range(kw):
                     t = i * kw + j
-                    a0 = simd.vfma(simd.vload(xr, b0 + col_off[t] * c),
+                    a0 = simd.vfma(simd.vload(xr, bi + col_off[t] * c),
                                    simd.vload(wf, t * c + cb), a0)
             simd.vstore(o, b0, a0)
             ow += 1
 
 
 @jit
-def _simd_pixels(xf, wf, n, oh, sh, row_off, col_off, c, w, ow0, ow1, o):
+def _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, ow0, ow1, o):
     # Output pixels [ow0, ow1) of row oh, tap by tap with explicit SIMD vectors, skipping
     # taps outside the image: the edge pixels and the top and bottom rows of the SIMD
     # path (the scalar loops cost ~300 cycles per 16 outputs there, ~10x the interior).
@@ -416,7 +435,7 @@ def _simd_pixels(xf, wf, n, oh, sh, row_off, col_off, c, w, ow0, ow1, o):
                     continue
                 xr = xf[n, ih]
                 for t in range(t0, t0 + kw):
-                    iw = ow + col_off[t]
+                    iw = ow * sw + col_off[t]
                     if 0 <= iw < w:
                         a0 = simd.vfma(simd.vload(xr, iw * c + cb), simd.vload(wf, t * c + cb), a0)
             simd.vstore(o, ow * c + cb, a0)
@@ -440,7 +459,20 @@ def _edge_pixels(xf, fb, n, ihs, col_off, kw, c, w, ow0, ow1, o):
 
 
 @jit
-def _simd_partial_row(xf, wf, n, oh, sh, row_off, col_off, kw, c, w, o):
+def _interior_cols(col_off, kw, sw, w, ow_n):
+    # [lo, hi): the output columns whose taps (kernel row 0's column offsets col_off[:kw]
+    # from column ow*sw) all fall inside the W input columns; (ow_n, ow_n) if none do.
+    left = min(col_off[0], col_off[kw - 1])
+    right = max(col_off[0], col_off[kw - 1])
+    lo = (max(0, -left) + sw - 1) // sw
+    hi = min(ow_n, (w - 1 - right) // sw + 1) if w - 1 - right >= 0 else 0
+    if lo >= hi:
+        return ow_n, ow_n
+    return lo, hi
+
+
+@jit
+def _simd_partial_row(xf, wf, n, oh, sh, sw, row_off, col_off, kw, c, w, o):
     # A row near the top or bottom of the image, where some kernel rows fall outside it:
     # the kernel rows inside (consecutive) take `_simd_row` on the columns where all
     # their taps are in range, the other columns `_simd_pixels`. (`_simd_pixels` alone
@@ -457,41 +489,37 @@ def _simd_partial_row(xf, wf, n, oh, sh, row_off, col_off, kw, c, w, o):
             i1 = max(i1, i + 1)
     lo, hi = ow_n, ow_n
     if i0 < i1:
-        left = min(col_off[0], col_off[kw - 1])
-        right = max(col_off[0], col_off[kw - 1])
-        lo = max(0, -left)
-        hi = min(ow_n, w - right)
+        lo, hi = _interior_cols(col_off, kw, sw, w, ow_n)
         if lo < hi:
             ia = np.empty(i1 - i0, dtype=np.int64)
             for i in range(i0, i1):
                 ia[i - i0] = oh * sh + row_off[i * kw]
-            _simd_row(xf, wf[i0 * kw * c:i1 * kw * c], n, ia, col_off[i0 * kw:i1 * kw], kw, c,
-                      lo, hi, o)
-        else:
-            lo = hi = ow_n
-    _simd_pixels(xf, wf, n, oh, sh, row_off, col_off, c, w, 0, lo, o)
-    _simd_pixels(xf, wf, n, oh, sh, row_off, col_off, c, w, hi, ow_n, o)
+            _simd_row(xf, wf[i0 * kw * c:i1 * kw * c], n, ia, col_off[i0 * kw:i1 * kw], kw, sw,
+                      c, lo, hi, o)
+    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, 0, lo, o)
+    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, hi, ow_n, o)
 
 
 @jit
-def _simd_edges(xf, wf, n, oh, sh, row_off, col_off, c, w, lo, hi, oa, ob, pair):
+def _simd_edges(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, lo, hi, oa, ob, pair):
     # The columns outside [lo, hi) of row oh (and oh + 1 if `pair`), by `_simd_pixels`.
     ow_n = oa.shape[0] // c
-    _simd_pixels(xf, wf, n, oh, sh, row_off, col_off, c, w, 0, lo, oa)
-    _simd_pixels(xf, wf, n, oh, sh, row_off, col_off, c, w, hi, ow_n, oa)
+    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, 0, lo, oa)
+    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, hi, ow_n, oa)
     if pair:
-        _simd_pixels(xf, wf, n, oh + 1, sh, row_off, col_off, c, w, 0, lo, ob)
-        _simd_pixels(xf, wf, n, oh + 1, sh, row_off, col_off, c, w, hi, ow_n, ob)
+        _simd_pixels(xf, wf, n, oh + 1, sh, sw, row_off, col_off, c, w, 0, lo, ob)
+        _simd_pixels(xf, wf, n, oh + 1, sh, sw, row_off, col_off, c, w, hi, ow_n, ob)
 
 
 @jit
-def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair,
-                  zero):
+def _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh, oa, ob,
+                  pair, zero):
     # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. On rows whose
     # taps are all inside the image vertically, the columns where every tap is in range
     # take `_simd_row3x3` / `_simd_row` (`vec`: C a multiple of the vector lanes) or, for
     # 3x3 filters otherwise, `_interior3x3`; the other columns `_edge_pixels`. Every
     # other row (and a non-3x3 filter without `vec`) takes the generic `_forward_row`.
+    # A column stride sw > 1 needs `vec` (the scalar kernels here read whole rows).
     h = xf.shape[1]
     ow_n = oa.shape[0] // c
     n_taps = ft.shape[0]
@@ -501,22 +529,17 @@ def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa
     bottom = max(row_off[0], row_off[n_taps - 1])
     inside = oh * sh + top >= 0 and last * sh + bottom < h
     if inside and (vec or (n_taps == 9 and kw == 3)):
-        left = min(col_off[0], col_off[kw - 1])
-        right = max(col_off[0], col_off[kw - 1])
-        lo = max(0, -left)
-        hi = min(ow_n, w - right)
-        if lo >= hi:
-            lo = hi = ow_n
+        lo, hi = _interior_cols(col_off, kw, sw, w, ow_n)
         if n_taps == 9 and kw == 3:
             # Row indices as tuples: nothing allocated per row (that showed on small images).
             ia = (oh * sh + row_off[0], oh * sh + row_off[3], oh * sh + row_off[6])
             ib = (last * sh + row_off[0], last * sh + row_off[3], last * sh + row_off[6])
             if vec:
                 if lo < hi:
-                    _simd_row3x3(xf, wf, n, ia, col_off, c, lo, hi, oa)
+                    _simd_row3x3(xf, wf, n, ia, col_off, sw, c, lo, hi, oa)
                     if pair:
-                        _simd_row3x3(xf, wf, n, ib, col_off, c, lo, hi, ob)
-                _simd_edges(xf, wf, n, oh, sh, row_off, col_off, c, w, lo, hi, oa, ob, pair)
+                        _simd_row3x3(xf, wf, n, ib, col_off, sw, c, lo, hi, ob)
+                _simd_edges(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, lo, hi, oa, ob, pair)
                 return
             if lo < hi:
                 _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero)
@@ -531,20 +554,20 @@ def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa
         for i in range(kh):
             ia[i] = oh * sh + row_off[i * kw]
             ib[i] = last * sh + row_off[i * kw]
-        if lo < hi and n_taps == 25 and kw == 5 and col_off[1] == col_off[0] + 1:
+        if lo < hi and n_taps == 25 and kw == 5 and col_off[1] == col_off[0] + 1 and sw == 1:
             _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, oa)
             if pair:
                 _simd_row5x5_d1(xf, wf, n, ib, col_off, c, lo, hi, ob)
         elif lo < hi:
-            _simd_row(xf, wf, n, ia, col_off, kw, c, lo, hi, oa)
+            _simd_row(xf, wf, n, ia, col_off, kw, sw, c, lo, hi, oa)
             if pair:
-                _simd_row(xf, wf, n, ib, col_off, kw, c, lo, hi, ob)
-        _simd_edges(xf, wf, n, oh, sh, row_off, col_off, c, w, lo, hi, oa, ob, pair)
+                _simd_row(xf, wf, n, ib, col_off, kw, sw, c, lo, hi, ob)
+        _simd_edges(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, lo, hi, oa, ob, pair)
         return
     if vec:
-        _simd_partial_row(xf, wf, n, oh, sh, row_off, col_off, kw, c, w, oa)
+        _simd_partial_row(xf, wf, n, oh, sh, sw, row_off, col_off, kw, c, w, oa)
         if pair:
-            _simd_partial_row(xf, wf, n, oh + 1, sh, row_off, col_off, kw, c, w, ob)
+            _simd_partial_row(xf, wf, n, oh + 1, sh, sw, row_off, col_off, kw, c, w, ob)
         return
     _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, oa)
     if pair:
@@ -552,10 +575,10 @@ def _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, oa
 
 
 @jit_parallel
-def _rows_forward(x, ft, fb, wf, vec, sh, row_off, col_off, kw, out):
-    # out row (n, oh) = sum over taps t of x row (n, oh*sh + row_off[t]) shifted by
-    # col_off[t] pixels, times tap t's [C] weights (ft: tiled along a whole row, fb: along
-    # a block of pixels); column stride 1. Rows go in pairs (see `_interior3x3`).
+def _rows_forward(x, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, out):
+    # out (n, oh, ow) = sum over taps t of x (n, oh*sh + row_off[t], ow*sw + col_off[t])
+    # times tap t's [C] weights (ft: tiled along a whole row, fb: along a block of pixels,
+    # wf: [T*C] for the SIMD kernels). Rows go in pairs (see `_interior3x3`).
     n_img, h, w, c = x.shape
     oh_n, ow_n = out.shape[1], out.shape[2]
     xf = x.reshape(n_img, h, w * c)
@@ -566,12 +589,12 @@ def _rows_forward(x, ft, fb, wf, vec, sh, row_off, col_off, kw, out):
         n = r // pairs
         oh = 2 * (r - n * pairs)
         pair = oh + 1 < oh_n
-        _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, of[n, oh],
-                      of[n, oh + 1] if pair else of[n, oh], pair, zero)
+        _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh,
+                      of[n, oh], of[n, oh + 1] if pair else of[n, oh], pair, zero)
 
 
 @jit
-def _rows_forward_range(x, ft, fb, wf, vec, sh, row_off, col_off, kw, oh_n, r0, r1, tile):
+def _rows_forward_range(x, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, oh_n, r0, r1, tile):
     # Output rows r0..r1 (r = n*OH + oh) of `_rows_forward`, serially, into `tile`
     # [(r1 - r0), OW*C]: the producer of a fused depthwise + pointwise tile.
     n_img, h, w, c = x.shape
@@ -582,9 +605,87 @@ def _rows_forward_range(x, ft, fb, wf, vec, sh, row_off, col_off, kw, oh_n, r0, 
         n = r // oh_n
         oh = r - n * oh_n
         pair = r + 1 < r1 and oh + 1 < oh_n
-        _forward_rows(xf, ft, fb, wf, vec, sh, row_off, col_off, kw, w, c, n, oh, tile[r - r0],
-                      tile[r + 1 - r0] if pair else tile[r - r0], pair, zero)
+        _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh,
+                      tile[r - r0], tile[r + 1 - r0] if pair else tile[r - r0], pair, zero)
         r += 2 if pair else 1
+
+
+@jit
+def _copy(dst, src):
+    # dst[:] = src as a loop: numba's slice assignment checks for overlap and copied a
+    # row through a temporary, 7x slower.
+    for k in range(src.shape[0]):
+        dst[k] = src[k]
+
+
+@jit
+def _ring_slot(xf, n, ih, ring, ring_id, start):
+    # The ring slot holding input row ih of image n, copied into the slot from element
+    # `start` on unless it is there already; the ring's last slot (all zeros) for a row
+    # outside the image.
+    h = xf.shape[1]
+    span = ring.shape[0] - 1
+    if ih < 0 or ih >= h:
+        return span
+    s = ih % span
+    key = n * h + ih
+    if ring_id[s] != key:
+        _copy(ring[s, start:start + xf.shape[2]], xf[n, ih])
+        ring_id[s] = key
+    return s
+
+
+@jit
+def _padded_rows(xf, wf, sh, sw, row_off, col_off, kw, c, oh_n, pl, wp, r0, r1, out):
+    # Output rows r0..r1 (r = n*OH + oh) into `out` [(r1 - r0), OW*C] with the SIMD row
+    # kernels and no edge cases: each input row is copied once (a sequential read, which
+    # streams from memory better than the kernels' strided one) into a ring of rows of
+    # wp pixels, pl of zeros before the row and zeros after it, one slot per row of a
+    # kernel window plus an all-zero slot for rows of the padding. Every tap of every
+    # output pixel is then in range. A tap in the padding adds 0 * w, which leaves a
+    # finite sum unchanged: the values of the edge-aware kernels. col_off: the taps'
+    # column offsets in the padded row.
+    n_taps = wf.shape[0] // c
+    kh = n_taps // kw
+    span = abs(row_off[n_taps - 1] - row_off[0]) + 1  # input rows under one output row
+    ring = np.zeros((span + 1, wp * c), dtype=out.dtype)
+    ring3 = ring.reshape(1, span + 1, wp * c)
+    ring_id = np.full(span, -1, dtype=np.int64)
+    ia = np.empty(kh, dtype=np.int64)
+    ow_n = out.shape[1] // c
+    d1 = n_taps == 25 and kw == 5 and sw == 1 and col_off[1] == col_off[0] + 1
+    for r in range(r0, r1):
+        n = r // oh_n
+        oh = r - n * oh_n
+        for i in range(kh):
+            ia[i] = _ring_slot(xf, n, oh * sh + row_off[i * kw], ring, ring_id, pl * c)
+        o = out[r - r0]
+        if n_taps == 9 and kw == 3:
+            if sw == 1:
+                _simd_row3x3(ring3, wf, 0, (ia[0], ia[1], ia[2]), col_off, 1, c, 0, ow_n, o)
+            elif sw == 2:
+                # A literal stride: LLVM compiles this call's loop 1.3x faster.
+                _simd_row3x3(ring3, wf, 0, (ia[0], ia[1], ia[2]), col_off, 2, c, 0, ow_n, o)
+            else:
+                _simd_row3x3(ring3, wf, 0, (ia[0], ia[1], ia[2]), col_off, sw, c, 0, ow_n, o)
+        elif d1:
+            _simd_row5x5_d1(ring3, wf, 0, ia, col_off, c, 0, ow_n, o)
+        else:
+            _simd_row(ring3, wf, 0, ia, col_off, kw, sw, c, 0, ow_n, o)
+
+
+@jit_parallel
+def _padded_forward(x, wf, sh, sw, row_off, col_off, kw, pl, wp, chunks, out):
+    # `_padded_rows` over all output rows, in `chunks` runs of consecutive rows.
+    n_img, h, w, c = x.shape
+    oh_n, ow_n = out.shape[1], out.shape[2]
+    xf = x.reshape(n_img, h, w * c)
+    of = out.reshape(n_img * oh_n, ow_n * c)
+    rows = n_img * oh_n
+    for k in prange(chunks):
+        r0 = k * rows // chunks
+        r1 = (k + 1) * rows // chunks
+        _padded_rows(xf, wf, sh, sw, row_off, col_off, kw, c, oh_n, pl, wp, r0, r1, of[r0:r1])
 
 
 @jit
@@ -877,6 +978,63 @@ def _expand(x, mult):
     return xe
 
 
+class _RowKernels:
+    """A depthwise convolution computed by the row kernels: output (n, oh, ow) is the sum
+    over taps t of x(n, oh*sh + row_off[t], ow*sw + col_off[t]) * w[t] (the forward pass,
+    or the input gradient as a forward pass over dy with mirrored taps).
+
+    With the SIMD kernels (`vec`) the rows go through `_padded_rows`; otherwise through
+    the scalar, edge-aware `_forward_rows`, which needs a column stride of 1.
+    """
+
+    def __init__(self, x, f2, kw, sh, sw, row_off, col_off, width):
+        self.x, self.kw, self.sh, self.sw = x, kw, sh, sw
+        self.row_off, self.col_off = row_off, col_off
+        self.ft, self.fb, self.wf, self.vec = _row_weights(f2, width)
+        # The padded row: pl zero pixels, the input row, then zeros up to what the last
+        # output pixel reads.
+        self.pl = max(0, -int(col_off.min()))
+        self.wp = max(x.shape[2] + self.pl, (width - 1) * sw + int(col_off.max()) + self.pl + 1)
+        self.col_off_padded = col_off + self.pl
+
+    def run(self, out):
+        """All output rows into `out` [N, OH, OW, C], on numba's threads."""
+        if self.vec:
+            rows = out.shape[0] * out.shape[1]
+            _padded_forward(self.x, self.wf, self.sh, self.sw, self.row_off, self.col_off_padded,
+                            self.kw, self.pl, self.wp, max(1, min(rows, 4 * num_threads())), out)
+        else:
+            _rows_forward(self.x, self.ft, self.fb, self.wf, False, self.sh, self.sw,
+                          self.row_off, self.col_off, self.kw, out)
+
+    def fill(self, oh_n, r0, r1, tile):
+        """Output rows r = n*OH + oh in [r0, r1) into `tile` [r1 - r0, OW*C], on the
+        calling thread."""
+        if self.vec:
+            n, h, w, c = self.x.shape
+            _padded_rows(self.x.reshape(n, h, w * c), self.wf, self.sh, self.sw, self.row_off,
+                         self.col_off_padded, self.kw, c, oh_n, self.pl, self.wp, r0, r1, tile)
+        else:
+            _rows_forward_range(self.x, self.ft, self.fb, self.wf, False, self.sh, self.sw,
+                                self.row_off, self.col_off, self.kw, oh_n, r0, r1, tile)
+
+
+def _forward_kernels(x, f, strides, dilations, pads, width):
+    """The `_RowKernels` of the forward pass for an output `width` pixels wide, or None
+    when the pixel kernels must run: a column stride > 1 without the SIMD kernels, or
+    together with a depth multiplier."""
+    c = x.shape[3]
+    kh, kw, _, mult = f.shape
+    f2 = f.reshape(kh * kw, c * mult)
+    if strides[1] != 1 and (mult != 1 or not _vector_weights(f2)[1]):
+        return None
+    # A multiplier M > 1 reads each input channel M times: expanding the input to C*M
+    # channels once keeps the fast row kernel.
+    xe = x if mult == 1 else _expand(x, mult)
+    rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
+    return _RowKernels(xe, f2, kw, strides[0], strides[1], rows, cols, width)
+
+
 def forward(x, f, strides, dilations, pads, out_hw):
     """Depthwise convolution of NHWC `x` [batch, height, width, channels] with `f`
     [filter_height, filter_width, channels, multiplier].
@@ -893,14 +1051,9 @@ def forward(x, f, strides, dilations, pads, out_hw):
     if out.size == 0:
         return out
     with threads_for(out.size * kh * kw):
-        if strides[1] == 1:
-            # A multiplier M > 1 reads each input channel M times: expanding the input to
-            # C*M channels once keeps the fast row kernel.
-            xe = x if mult == 1 else _expand(x, mult)
-            rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-            f2 = f.reshape(kh * kw, c * mult)
-            ft, fb, wf, vec = _row_weights(f2, out_hw[1])
-            _rows_forward(xe, ft, fb, wf, vec, strides[0], rows, cols, kw, out)
+        rk = _forward_kernels(x, f, strides, dilations, pads, out_hw[1])
+        if rk is not None:
+            rk.run(out)
         else:
             _pixels_forward(x, f.reshape(kh, kw, c * mult), strides[0], strides[1],
                             dilations[0], dilations[1], pads[0], pads[1], out)
@@ -918,16 +1071,11 @@ def row_producer(x, f, strides, dilations, pads, out_hw):
     _, _, _, c = x.shape
     kh, kw, _, mult = f.shape
     oh_n, ow_n = out_hw
-    if strides[1] == 1:
-        with threads_for(x.size * mult):
-            xe = x if mult == 1 else _expand(x, mult)
-        rows, cols = _taps(kh, kw, dilations[0], -pads[0], dilations[1], -pads[1])
-        f2 = f.reshape(kh * kw, c * mult)
-        ft, fb, wf, vec = _row_weights(f2, ow_n)
-
+    with threads_for(x.size * mult):
+        rk = _forward_kernels(x, f, strides, dilations, pads, ow_n)
+    if rk is not None:
         def fill(r0, r1, buf):
-            _rows_forward_range(xe, ft, fb, wf, vec, strides[0], rows, cols, kw, oh_n, r0, r1,
-                                buf.reshape(r1 - r0, ow_n * c * mult))
+            rk.fill(oh_n, r0, r1, buf.reshape(r1 - r0, ow_n * c * mult))
     else:
         f3 = f.reshape(kh, kw, c * mult)
 
@@ -961,13 +1109,12 @@ def backprop_input(dy, f, in_shape, strides, dilations, pads):
             # mirrored: input pixel ih sees output pixel ih + pt - i*dh through tap i. With a
             # multiplier, that gives C*M channels whose groups of M are then summed.
             rows, cols = _taps(kh, kw, -dilations[0], pads[0], -dilations[1], pads[1])
-            f2 = f.reshape(kh * kw, c * mult)
-            ft, fb, wf, vec = _row_weights(f2, in_shape[2])
+            rk = _RowKernels(dy, f.reshape(kh * kw, c * mult), kw, 1, 1, rows, cols, in_shape[2])
             if mult == 1:
-                _rows_forward(dy, ft, fb, wf, vec, 1, rows, cols, kw, dx)
+                rk.run(dx)
             else:
                 dxe = _alloc.empty(tuple(in_shape[:3]) + (c * mult,), dy.dtype)
-                _rows_forward(dy, ft, fb, wf, vec, 1, rows, cols, kw, dxe)
+                rk.run(dxe)
                 _sum_multiplier(dxe.reshape(-1, c * mult), mult, dx.reshape(-1, c))
         else:
             _pixels_backprop_input(dy, f, strides[0], strides[1], dilations[0], dilations[1],
