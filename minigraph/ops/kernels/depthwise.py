@@ -416,32 +416,6 @@ def _simd_row(xf, wf, n, ia, col_off, kw, sw, c, lo, hi, o):
 
 
 @jit
-def _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, ow0, ow1, o):
-    # Output pixels [ow0, ow1) of row oh, tap by tap with explicit SIMD vectors, skipping
-    # taps outside the image: the edge pixels and the top and bottom rows of the SIMD
-    # path (the scalar loops cost ~300 cycles per 16 outputs there, ~10x the interior).
-    h = xf.shape[1]
-    n_taps = wf.shape[0] // c
-    kw = 1
-    while kw < n_taps and row_off[kw] == row_off[0]:
-        kw += 1  # taps of one kernel row share their row offset
-    step = simd.VECTOR_BYTES // o.itemsize
-    for ow in range(ow0, ow1):
-        for cb in range(0, c, step):
-            a0 = simd.vzero(o)
-            for t0 in range(0, n_taps, kw):
-                ih = oh * sh + row_off[t0]
-                if ih < 0 or ih >= h:
-                    continue
-                xr = xf[n, ih]
-                for t in range(t0, t0 + kw):
-                    iw = ow * sw + col_off[t]
-                    if 0 <= iw < w:
-                        a0 = simd.vfma(simd.vload(xr, iw * c + cb), simd.vload(wf, t * c + cb), a0)
-            simd.vstore(o, ow * c + cb, a0)
-
-
-@jit
 def _edge_pixels(xf, fb, n, ihs, col_off, kw, c, w, ow0, ow1, o):
     # Output pixels [ow0, ow1) of a row whose taps are all in range vertically (kernel
     # row i reads input row ihs[i]) but not horizontally: tap by tap, in increasing t,
@@ -459,115 +433,34 @@ def _edge_pixels(xf, fb, n, ihs, col_off, kw, c, w, ow0, ow1, o):
 
 
 @jit
-def _interior_cols(col_off, kw, sw, w, ow_n):
-    # [lo, hi): the output columns whose taps (kernel row 0's column offsets col_off[:kw]
-    # from column ow*sw) all fall inside the W input columns; (ow_n, ow_n) if none do.
-    left = min(col_off[0], col_off[kw - 1])
-    right = max(col_off[0], col_off[kw - 1])
-    lo = (max(0, -left) + sw - 1) // sw
-    hi = min(ow_n, (w - 1 - right) // sw + 1) if w - 1 - right >= 0 else 0
-    if lo >= hi:
-        return ow_n, ow_n
-    return lo, hi
-
-
-@jit
-def _simd_partial_row(xf, wf, n, oh, sh, sw, row_off, col_off, kw, c, w, o):
-    # A row near the top or bottom of the image, where some kernel rows fall outside it:
-    # the kernel rows inside (consecutive) take `_simd_row` on the columns where all
-    # their taps are in range, the other columns `_simd_pixels`. (`_simd_pixels` alone
-    # tests every tap of every pixel: ~75 cycles per 16 outputs for a 5x5 filter.)
-    h = xf.shape[1]
-    n_taps = wf.shape[0] // c
-    kh = n_taps // kw
-    ow_n = o.shape[0] // c
-    i0, i1 = kh, 0
-    for i in range(kh):
-        ih = oh * sh + row_off[i * kw]
-        if 0 <= ih < h:
-            i0 = min(i0, i)
-            i1 = max(i1, i + 1)
-    lo, hi = ow_n, ow_n
-    if i0 < i1:
-        lo, hi = _interior_cols(col_off, kw, sw, w, ow_n)
-        if lo < hi:
-            ia = np.empty(i1 - i0, dtype=np.int64)
-            for i in range(i0, i1):
-                ia[i - i0] = oh * sh + row_off[i * kw]
-            _simd_row(xf, wf[i0 * kw * c:i1 * kw * c], n, ia, col_off[i0 * kw:i1 * kw], kw, sw,
-                      c, lo, hi, o)
-    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, 0, lo, o)
-    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, hi, ow_n, o)
-
-
-@jit
-def _simd_edges(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, lo, hi, oa, ob, pair):
-    # The columns outside [lo, hi) of row oh (and oh + 1 if `pair`), by `_simd_pixels`.
-    ow_n = oa.shape[0] // c
-    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, 0, lo, oa)
-    _simd_pixels(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, hi, ow_n, oa)
-    if pair:
-        _simd_pixels(xf, wf, n, oh + 1, sh, sw, row_off, col_off, c, w, 0, lo, ob)
-        _simd_pixels(xf, wf, n, oh + 1, sh, sw, row_off, col_off, c, w, hi, ow_n, ob)
-
-
-@jit
-def _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh, oa, ob,
-                  pair, zero):
-    # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair`. On rows whose
-    # taps are all inside the image vertically, the columns where every tap is in range
-    # take `_simd_row3x3` / `_simd_row` (`vec`: C a multiple of the vector lanes) or, for
-    # 3x3 filters otherwise, `_interior3x3`; the other columns `_edge_pixels`. Every
-    # other row (and a non-3x3 filter without `vec`) takes the generic `_forward_row`.
-    # A column stride sw > 1 needs `vec` (the scalar kernels here read whole rows).
+def _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, oa, ob, pair, zero):
+    # Output row oh of image n into `oa`, and row oh + 1 into `ob` if `pair` (column
+    # stride 1, scalar kernels). For a 3x3 filter, on rows whose taps are all inside the
+    # image vertically, the columns where every tap is in range take `_interior3x3` and
+    # the other columns `_edge_pixels`; every other row and filter takes `_forward_row`.
     h = xf.shape[1]
     ow_n = oa.shape[0] // c
     n_taps = ft.shape[0]
-    kh = n_taps // kw
     last = oh + 1 if pair else oh
     top = min(row_off[0], row_off[n_taps - 1])
     bottom = max(row_off[0], row_off[n_taps - 1])
-    inside = oh * sh + top >= 0 and last * sh + bottom < h
-    if inside and (vec or (n_taps == 9 and kw == 3)):
-        lo, hi = _interior_cols(col_off, kw, sw, w, ow_n)
-        if n_taps == 9 and kw == 3:
-            # Row indices as tuples: nothing allocated per row (that showed on small images).
-            ia = (oh * sh + row_off[0], oh * sh + row_off[3], oh * sh + row_off[6])
-            ib = (last * sh + row_off[0], last * sh + row_off[3], last * sh + row_off[6])
-            if vec:
-                if lo < hi:
-                    _simd_row3x3(xf, wf, n, ia, col_off, sw, c, lo, hi, oa)
-                    if pair:
-                        _simd_row3x3(xf, wf, n, ib, col_off, sw, c, lo, hi, ob)
-                _simd_edges(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, lo, hi, oa, ob, pair)
-                return
-            if lo < hi:
-                _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero)
-            _edge_pixels(xf, fb, n, ia, col_off, kw, c, w, 0, lo, oa)
-            _edge_pixels(xf, fb, n, ia, col_off, kw, c, w, hi, ow_n, oa)
-            if pair:
-                _edge_pixels(xf, fb, n, ib, col_off, kw, c, w, 0, lo, ob)
-                _edge_pixels(xf, fb, n, ib, col_off, kw, c, w, hi, ow_n, ob)
-            return
-        ia = np.empty(kh, dtype=np.int64)
-        ib = np.empty(kh, dtype=np.int64)
-        for i in range(kh):
-            ia[i] = oh * sh + row_off[i * kw]
-            ib[i] = last * sh + row_off[i * kw]
-        if lo < hi and n_taps == 25 and kw == 5 and col_off[1] == col_off[0] + 1 and sw == 1:
-            _simd_row5x5_d1(xf, wf, n, ia, col_off, c, lo, hi, oa)
-            if pair:
-                _simd_row5x5_d1(xf, wf, n, ib, col_off, c, lo, hi, ob)
-        elif lo < hi:
-            _simd_row(xf, wf, n, ia, col_off, kw, sw, c, lo, hi, oa)
-            if pair:
-                _simd_row(xf, wf, n, ib, col_off, kw, sw, c, lo, hi, ob)
-        _simd_edges(xf, wf, n, oh, sh, sw, row_off, col_off, c, w, lo, hi, oa, ob, pair)
-        return
-    if vec:
-        _simd_partial_row(xf, wf, n, oh, sh, sw, row_off, col_off, kw, c, w, oa)
+    if n_taps == 9 and kw == 3 and oh * sh + top >= 0 and last * sh + bottom < h:
+        left = min(col_off[0], col_off[kw - 1])
+        right = max(col_off[0], col_off[kw - 1])
+        lo = max(0, -left)
+        hi = min(ow_n, w - right)
+        if lo >= hi:
+            lo = hi = ow_n
+        # Row indices as tuples: nothing allocated per row (that showed on small images).
+        ia = (oh * sh + row_off[0], oh * sh + row_off[3], oh * sh + row_off[6])
+        ib = (last * sh + row_off[0], last * sh + row_off[3], last * sh + row_off[6])
+        if lo < hi:
+            _interior3x3(xf, fb, n, ia, ib, col_off, c, lo, hi, oa, ob, pair, zero)
+        _edge_pixels(xf, fb, n, ia, col_off, kw, c, w, 0, lo, oa)
+        _edge_pixels(xf, fb, n, ia, col_off, kw, c, w, hi, ow_n, oa)
         if pair:
-            _simd_partial_row(xf, wf, n, oh + 1, sh, sw, row_off, col_off, kw, c, w, ob)
+            _edge_pixels(xf, fb, n, ib, col_off, kw, c, w, 0, lo, ob)
+            _edge_pixels(xf, fb, n, ib, col_off, kw, c, w, hi, ow_n, ob)
         return
     _forward_row(xf, ft, sh, row_off, col_off, w, c, n, oh, oa)
     if pair:
@@ -575,10 +468,11 @@ def _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh
 
 
 @jit_parallel
-def _rows_forward(x, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, out):
-    # out (n, oh, ow) = sum over taps t of x (n, oh*sh + row_off[t], ow*sw + col_off[t])
-    # times tap t's [C] weights (ft: tiled along a whole row, fb: along a block of pixels,
-    # wf: [T*C] for the SIMD kernels). Rows go in pairs (see `_interior3x3`).
+def _rows_forward(x, ft, fb, sh, row_off, col_off, kw, out):
+    # out row (n, oh) = sum over taps t of x row (n, oh*sh + row_off[t]) shifted by
+    # col_off[t] pixels, times tap t's [C] weights (ft: tiled along a whole row, fb: along
+    # a block of pixels); column stride 1, scalar kernels. Rows go in pairs (see
+    # `_interior3x3`).
     n_img, h, w, c = x.shape
     oh_n, ow_n = out.shape[1], out.shape[2]
     xf = x.reshape(n_img, h, w * c)
@@ -589,12 +483,12 @@ def _rows_forward(x, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, out):
         n = r // pairs
         oh = 2 * (r - n * pairs)
         pair = oh + 1 < oh_n
-        _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh,
-                      of[n, oh], of[n, oh + 1] if pair else of[n, oh], pair, zero)
+        _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, of[n, oh],
+                      of[n, oh + 1] if pair else of[n, oh], pair, zero)
 
 
 @jit
-def _rows_forward_range(x, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, oh_n, r0, r1, tile):
+def _rows_forward_range(x, ft, fb, sh, row_off, col_off, kw, oh_n, r0, r1, tile):
     # Output rows r0..r1 (r = n*OH + oh) of `_rows_forward`, serially, into `tile`
     # [(r1 - r0), OW*C]: the producer of a fused depthwise + pointwise tile.
     n_img, h, w, c = x.shape
@@ -605,8 +499,8 @@ def _rows_forward_range(x, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, oh_n, 
         n = r // oh_n
         oh = r - n * oh_n
         pair = r + 1 < r1 and oh + 1 < oh_n
-        _forward_rows(xf, ft, fb, wf, vec, sh, sw, row_off, col_off, kw, w, c, n, oh,
-                      tile[r - r0], tile[r + 1 - r0] if pair else tile[r - r0], pair, zero)
+        _forward_rows(xf, ft, fb, sh, row_off, col_off, kw, w, c, n, oh, tile[r - r0],
+                      tile[r + 1 - r0] if pair else tile[r - r0], pair, zero)
         r += 2 if pair else 1
 
 
@@ -1004,8 +898,8 @@ class _RowKernels:
             _padded_forward(self.x, self.wf, self.sh, self.sw, self.row_off, self.col_off_padded,
                             self.kw, self.pl, self.wp, max(1, min(rows, 4 * num_threads())), out)
         else:
-            _rows_forward(self.x, self.ft, self.fb, self.wf, False, self.sh, self.sw,
-                          self.row_off, self.col_off, self.kw, out)
+            _rows_forward(self.x, self.ft, self.fb, self.sh, self.row_off, self.col_off,
+                          self.kw, out)
 
     def fill(self, oh_n, r0, r1, tile):
         """Output rows r = n*OH + oh in [r0, r1) into `tile` [r1 - r0, OW*C], on the
@@ -1015,8 +909,8 @@ class _RowKernels:
             _padded_rows(self.x.reshape(n, h, w * c), self.wf, self.sh, self.sw, self.row_off,
                          self.col_off_padded, self.kw, c, oh_n, self.pl, self.wp, r0, r1, tile)
         else:
-            _rows_forward_range(self.x, self.ft, self.fb, self.wf, False, self.sh, self.sw,
-                                self.row_off, self.col_off, self.kw, oh_n, r0, r1, tile)
+            _rows_forward_range(self.x, self.ft, self.fb, self.sh, self.row_off, self.col_off,
+                                self.kw, oh_n, r0, r1, tile)
 
 
 def _forward_kernels(x, f, strides, dilations, pads, width):
