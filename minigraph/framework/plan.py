@@ -490,37 +490,49 @@ def _pair_steps(steps, fed, run_for_effect):
 
 # -- fusion ----------------------------------------------------------------------------------------
 class _Fused:
-    """One step of a plan running a chain of ops with one fused kernel.
+    """One step of a plan running a chain or tree of ops with one fused kernel.
 
-    Called with the chain's external input arrays (`inputs`), returns the last op's
-    output. When the fused kernel fails, the ops are replayed one by one so the error
-    names the op that cannot run, exactly as without fusion.
+    Called with the arrays of the ops' outside inputs (`inputs`), returns the last op's
+    output. `wiring[i]` says where each input of ops[i] comes from: k >= 0 for
+    inputs[k], -(j + 1) for the output of ops[j]. When the fused kernel fails, the ops
+    are replayed one by one so the error names the op that cannot run, exactly as
+    without fusion.
     """
 
-    __slots__ = ("ops", "inputs", "fn", "_arity", "_slots")
+    __slots__ = ("ops", "inputs", "fn", "wiring")
 
-    def __init__(self, ops, fn, slots):
+    def __init__(self, ops, fn, wiring, inputs):
         self.ops = ops
         self.fn = fn
-        self._slots = slots  # which input of ops[i + 1] takes ops[i]'s output
-        self.inputs = list(ops[0]._inputs) + [
-            t for op, k in zip(ops[1:], slots) for i, t in enumerate(op._inputs) if i != k]
-        self._arity = [len(ops[0]._inputs)] + [len(op._inputs) - 1 for op in ops[1:]]
+        self.wiring = wiring
+        self.inputs = inputs
+
+    @classmethod
+    def chain(cls, ops, fn, slots):
+        """The step of a chain: ops[i]'s output is input slots[i] of ops[i + 1]; the
+        outside inputs are every input of ops[0], then each next op's other inputs."""
+        inputs, wiring = [], []
+        for i, op in enumerate(ops):
+            wires = []
+            for k, t in enumerate(op._inputs):
+                if i and k == slots[i - 1]:
+                    wires.append(-i)  # ops[i - 1]'s output
+                else:
+                    wires.append(len(inputs))
+                    inputs.append(t)
+            wiring.append(wires)
+        return cls(ops, fn, wiring, inputs)
 
     def replay(self, arrays):
-        """The chain's result computed op by op (errors wrapped as the failing op's)."""
-        pos, value = 0, None
-        for i, (op, k) in enumerate(zip(self.ops, self._arity)):
-            args = arrays[pos:pos + k]
-            if i:
-                slot = self._slots[i - 1]
-                args = args[:slot] + (value,) + args[slot:]
-            pos += k
+        """The result computed op by op (errors wrapped as the failing op's)."""
+        values = []
+        for op, wires in zip(self.ops, self.wiring):
+            args = [arrays[w] if w >= 0 else values[-w - 1] for w in wires]
             try:
-                value = op._op_def.compute(op, *args)
+                values.append(op._op_def.compute(op, *args))
             except Exception as e:  # noqa: BLE001 - wrapped, naming the op
                 raise _wrap_error(op, e) from e
-        return value
+        return values[-1]
 
     def __call__(self, *arrays):
         try:
@@ -555,12 +567,14 @@ def _fusable(op):
 
 
 def _fuse(steps, keep, run_for_effect, fed):
-    """`steps` with each fusable chain of ops (see `registry.Fusion`) replaced by one
-    `_Fused` step at the position of the chain's last op."""
+    """`steps` with each fusable chain of ops (see `registry.Fusion`) and then each
+    fusable tree (`registry.TreeFusion`) replaced by one `_Fused` step at the position of
+    its last op."""
     if not FUSION:
         return steps
+    trees = registry.tree_fusions()
     heads = [op for op in steps if registry.fusions_from(op.type)]
-    if not heads:
+    if not heads and not trees:
         return steps
     consumers = collections.defaultdict(list)
     for op in steps:
@@ -586,14 +600,55 @@ def _fuse(steps, keep, run_for_effect, fed):
             chain = _longest_chain(rule, head, sole_next, taken)
             if chain is not None:
                 ops, fn = chain
-                step = _Fused(ops, fn, _chain_slots(rule, ops))
+                step = _Fused.chain(ops, fn, _chain_slots(rule, ops))
                 for op in step.ops:
                     taken[op] = step
                 break
+    if trees:
+        order = {op: i for i, op in enumerate(steps)}
+        for root in reversed(steps):  # a consumer's tree takes its producers first
+            for rule in trees:
+                if root in taken or not _fusable(root) or not rule.member(root):
+                    continue
+                step = _tree_step(rule, root, order, sole_next, taken)
+                if step is not None:
+                    for op in step.ops:
+                        taken[op] = step
     if not taken:
         return steps
     return [taken[op] if op in taken else op for op in steps
             if op not in taken or taken[op].ops[-1] is op]
+
+
+def _tree_step(rule, root, order, sole_next, taken):
+    """The `_Fused` step of the largest tree of `rule` rooted at `root` that its kernel
+    takes, or None. A producer joins when it is a member whose output goes to one op of
+    the tree only, as exactly one of that op's inputs."""
+    ops, frontier = {root}, [root]
+    while frontier:
+        op = frontier.pop()
+        for k, t in enumerate(op._inputs):
+            p = t.op
+            if (p in order and p not in ops and p not in taken and _fusable(p)
+                    and rule.member(p) and sole_next(p, k) is op):
+                ops.add(p)
+                frontier.append(p)
+    if len(ops) < 2:
+        return None
+    ops = sorted(ops, key=order.get)
+    index = {op: i for i, op in enumerate(ops)}
+    inputs, wiring = [], []
+    for op in ops:
+        wires = []
+        for t in op._inputs:
+            if t.op in index:
+                wires.append(-index[t.op] - 1)
+            else:
+                wires.append(len(inputs))
+                inputs.append(t)
+        wiring.append(wires)
+    fn = rule.kernel(ops, wiring)
+    return None if fn is None else _Fused(ops, fn, wiring, inputs)
 
 
 def _chain_slots(rule, ops):

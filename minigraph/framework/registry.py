@@ -138,6 +138,38 @@ def fusions_from(op_type):
     return _FUSIONS.get(op_type, ())
 
 
+_TREE_FUSIONS = []
+
+
+class TreeFusion:
+    """A tree of ops that a session may run as one kernel: ops for which `member(op)`
+    holds, each but the last (the root) feeding exactly one other op of the tree, once,
+    under the same conditions as a `Fusion`'s intermediates (not fetched, not fed, no
+    other consumer, no control dependency). The graph is never changed.
+
+    `kernel(ops, wiring)` gets the ops in run order (the root last) and, for each op,
+    where each of its inputs comes from: k >= 0 for the tree's k-th outside input, -(j+1)
+    for the output of ops[j]. It returns a callable taking the outside inputs in order
+    and returning the root's output, or None when these ops don't qualify. Results must
+    equal the ops' one by one, as for `Fusion`.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _TREE_FUSIONS.append(cls())
+
+    def member(self, op):
+        raise NotImplementedError
+
+    def kernel(self, ops, wiring):
+        raise NotImplementedError
+
+
+def tree_fusions():
+    """The registered `TreeFusion`s."""
+    return tuple(_TREE_FUSIONS)
+
+
 def get_op_def(op_type):
     """The registered `Op` for a type name.
 

@@ -11,14 +11,14 @@ session uses these kernels only where no intermediate result is needed elsewhere
 - MatMul -> BiasAdd [-> Relu | Relu6] (a dense layer)
 - Conv2DBackpropInput (1x1) -> DepthwiseConv2dNativeBackpropFilter (a training step
   of a separable convolution whose input needs no gradient)
-- two or three elementwise ops in a row (one pass over slices of their inputs)
+- trees of elementwise ops on large tensors (one pass over pieces of the output)
 
 Each kernel below makes the same run-time checks as the ops' own kernels; when one
 fails, the session replays the ops one by one, so the error names the right op.
 """
 import numpy as np
 
-from minigraph.framework.registry import Fusion
+from minigraph.framework.registry import Fusion, TreeFusion
 from minigraph.ops.kernels import layout
 from minigraph.ops.nn_conv_util import window_geometry
 from minigraph.ops.nn_ops import hw_params, to_kernel, from_kernel
@@ -183,61 +183,63 @@ class SeparableFilterGradFusion(Fusion):
         return run
 
 
-# -- elementwise chains ----------------------------------------------------------------------------
+# -- elementwise trees ----------------------------------------------------------------------------
 # Ops computed by one NumPy ufunc that keeps the dtype (not comparisons, not integer-only).
-_ELEMENTWISE = ("Add|Sub|Mul|RealDiv|Maximum|Minimum|SquaredDifference|Neg|Abs|Square|Sqrt|"
-                "Rsqrt|Exp|Log|Log1p|Reciprocal|Tanh")
+_ELEMENTWISE = frozenset(("Add Sub Mul RealDiv Maximum Minimum SquaredDifference Neg Abs "
+                          "Square Sqrt Rsqrt Exp Log Log1p Reciprocal Tanh").split())
+
+# Elements of the pieces a fused tree is evaluated on, one piece after another: the
+# intermediates (1 MB of float32 each) stay in cache instead of going to memory. Pieces
+# of 2^16 elements were 15% slower, of 2^14 2.5x slower (NumPy's per-call cost, and the
+# GIL held between calls), on the [16, 56, 56, 128] gradient of mean(square(y)).
+_PIECE = 1 << 18
 
 
-def _elementwise_kernel(ops):
-    from minigraph.ops.kernels import elementwise
-    dtype = _float_dtype(ops[-1])
-    if dtype is None:
-        return None
-    for op in ops:
-        if getattr(op._op_def, "ufunc", None) is None:
+class ElementwiseTreeFusion(TreeFusion):
+    """Elementwise ops feeding each other, e.g. the gradient of mean(square(y)),
+    (grad / n) * (y * 2), evaluated in one pass over pieces of the output: the inputs are
+    read once and the result written once, instead of one pass per op through memory.
+    Only for large float tensors (at least `elementwise.MIN_PARALLEL_SIZE` elements),
+    every op's output of the root's shape (only the tree's inputs broadcast)."""
+
+    def member(self, op):
+        return op.type in _ELEMENTWISE and getattr(op._op_def, "ufunc", None) is not None
+
+    def kernel(self, ops, wiring):
+        from minigraph.ops.kernels import elementwise
+        dtype = _float_dtype(ops[-1])
+        shape = ops[-1].outputs[0].shape
+        if dtype is None or not shape.is_fully_defined():
             return None
-        if _float_dtype(op) is not dtype or not op.outputs[0].shape.is_fully_defined():
-            return None
-    if ops[-1].outputs[0].shape.num_elements() < elementwise.MIN_PARALLEL_SIZE:
-        return None  # small: one pass more or less is noise next to the per-op overhead
-    ufuncs = [op._op_def.ufunc for op in ops]
-    arity = [len(ops[0].inputs)] + [len(op.inputs) - 1 for op in ops[1:]]
-    slots = [next(i for i, t in enumerate(op.inputs) if t is prev.outputs[0])
-             for prev, op in zip(ops, ops[1:])]
+        if shape.num_elements() < elementwise.MIN_PARALLEL_SIZE:
+            return None  # small: one pass more or less is noise next to the per-op overhead
+        for op in ops:
+            if _float_dtype(op) is not dtype or op.outputs[0].shape != shape:
+                return None
+        ufuncs = [op._op_def.ufunc for op in ops]
 
-    def chain(*arrays, out=None):
-        # The ops in turn on the same slice of every input; the intermediates are as
-        # large as a slice, so they stay in cache instead of going to memory.
-        pos, value = 0, None
-        for i, (uf, k) in enumerate(zip(ufuncs, arity)):
-            args = arrays[pos:pos + k]
-            pos += k
-            if i:
-                args = args[:slots[i - 1]] + (value,) + args[slots[i - 1]:]
-            if i == len(ufuncs) - 1:
-                return uf(*args) if out is None else uf(*args, out=out)
-            value = uf(*args)
+        def evaluate(arrays, out):
+            values = []
+            for uf, wires in zip(ufuncs, wiring):
+                args = [arrays[w] if w >= 0 else values[-w - 1] for w in wires]
+                last = len(values) == len(ufuncs) - 1
+                values.append(uf(*args, out=out) if last and out is not None else uf(*args))
+            return values[-1]
 
-    def run(*arrays):
-        return np.asarray(elementwise.apply(chain, arrays))
-    return run
+        def tree(*arrays, out=None):
+            # A flat part (1-D slices of inputs laid out like the output, or single
+            # elements) goes piece by piece; pieces start at multiples of 64 elements, as
+            # the parts do, so every piece runs through the same SIMD code as one call.
+            if out is None or out.ndim != 1 or out.shape[0] <= _PIECE:
+                return evaluate(arrays, out)
+            n = out.shape[0]
+            for lo in range(0, n, _PIECE):
+                hi = min(n, lo + _PIECE)
+                evaluate([a[lo:hi] if np.ndim(a) == 1 and a.shape[0] == n else a
+                          for a in arrays], out[lo:hi])
+            return out
 
-
-class ElementwiseChainFusion(Fusion):
-    """Two or three elementwise ops in a row (each feeding the next's first input), one
-    pass over their slices: e.g. the gradient of mean(square(y)), grad / n * (2 * y)."""
-
-    chain = (_ELEMENTWISE, _ELEMENTWISE, _ELEMENTWISE + "?")
-
-    def kernel(self, ops):
-        return _elementwise_kernel(ops)
-
-
-class ElementwiseChainSecondInputFusion(Fusion):
-    """The same where an op's result is the next op's second input."""
-
-    chain = (_ELEMENTWISE, _ELEMENTWISE + "@1")
-
-    def kernel(self, ops):
-        return _elementwise_kernel(ops)
+        def run(*arrays):
+            out = elementwise.apply(tree, arrays)
+            return np.asarray(out)
+        return run

@@ -272,6 +272,39 @@ def test_elementwise_chains_fused_on_large_tensors():
         np.testing.assert_array_equal(g, w)
 
 
+def test_elementwise_trees_fused_in_one_pass():
+    # The gradient of mean(square(y)) is (grad / n) * (y * 2): two ops feed the last, a
+    # tree, not a chain. All three run as one step, with the same bits as one by one.
+    rng = np.random.RandomState(3)
+    shape = (16, 128, 1024)
+    yv = rng.uniform(-2, 2, shape).astype(np.float32)
+    y = mg.placeholder(mg.float32, shape)
+    g = mg.gradients(mg.reduce_mean(mg.square(y)), [y])[0]
+    h = mg.exp(y) * (y - 1.0) + mg.sqrt(mg.abs(y)) / (y * y + 1.0)  # a deeper tree
+    got, fused = _run([g, h], {y: yv})
+    want, _ = _run([g, h], {y: yv}, fusion=False)
+    assert sorted(len(f) for f in fused) == [3, 9], fused
+    assert set(fused[0] if len(fused[0]) == 3 else fused[1]) == {
+        "gradients/Mean_grad/RealDiv", "gradients/Square_grad/Mul", "gradients/Square_grad/Mul_1"}
+    for a, b in zip(got, want):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_elementwise_tree_leaves_out_what_is_used_elsewhere():
+    # An intermediate that is fetched, or feeds an op outside the tree, is computed on
+    # its own; the rest of the tree still fuses.
+    shape = (8, 512, 512)
+    xv = np.random.RandomState(4).uniform(0.5, 2, shape).astype(np.float32)
+    x = mg.placeholder(mg.float32, shape)
+    a = mg.exp(x)
+    b = mg.log(x) * a + x
+    got, fused = _run([a, b], {x: xv})
+    assert fused == [("Log", "mul", "add")], fused
+    want, _ = _run([a, b], {x: xv}, fusion=False)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+
+
 def test_small_or_integer_elementwise_chains_are_not_fused():
     x = mg.placeholder(mg.float32, [10, 10])
     i = mg.placeholder(mg.int32, [2048, 1024])
