@@ -23,6 +23,8 @@ and no atomics are needed. The filter gradient gives each thread a float64 parti
 (float64 also keeps sums over ~10^5 pixels accurate for float32 inputs) and adds the
 partials at the end.
 """
+import functools
+
 import numpy as np
 
 from minigraph.ops.kernels import _alloc, simd
@@ -824,10 +826,15 @@ def _pixels_backprop_filter(x, dy, kh, kw, sh, sw, dh, dw, pt, pl, parts):
                                     acc[ci * mult + m] += xc * g[ci * mult + m]
 
 
+@functools.lru_cache(maxsize=256)
 def _taps(kh, kw, row_step, row_base, col_step, col_base):
-    i, j = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
-    return ((row_base + row_step * i).reshape(-1).astype(np.int64),
-            (col_base + col_step * j).reshape(-1).astype(np.int64))
+    # (row_off, col_off) of tap t = i*kw + j: row_base + row_step*i, col_base + col_step*j.
+    # Cached (read-only): building them cost ~10 us a call, 3% of a small training step.
+    rows = np.repeat(row_base + row_step * np.arange(kh, dtype=np.int64), kw)
+    cols = np.tile(col_base + col_step * np.arange(kw, dtype=np.int64), kh)
+    rows.flags.writeable = False
+    cols.flags.writeable = False
+    return rows, cols
 
 
 def _tiled(f2, width):
