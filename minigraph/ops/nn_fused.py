@@ -163,8 +163,6 @@ class SeparableFilterGradFusion(Fusion):
                 or fshape.ndims != 4 or fshape.as_list()[:2] != [1, 1]):
             return None
         strides, dilations = hw_params(dbf)
-        if strides[1] != 1:
-            return None
 
         def run(sizes, fp, dy, x, fsizes):
             f_shape = [int(v) for v in np.asarray(fsizes).reshape(-1)]

@@ -230,13 +230,15 @@ def test_dense_matmul_bias_fused(transpose_b, act):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("k,mult,dilation,strides", [(3, 1, 1, 1), (5, 2, 1, 1), (3, 1, 2, 1),
-                                                     (3, 1, 1, (2, 1))])
-def test_pointwise_input_grad_fused_into_depthwise_filter_grad(k, mult, dilation, strides):
+@pytest.mark.parametrize("k,mult,dilation,strides,c", [
+    (3, 1, 1, 1, 4), (5, 2, 1, 1, 4), (3, 1, 2, 1, 4), (3, 1, 1, (2, 1), 4),
+    # column strides: the SIMD rows (C*M a multiple of 16), else the two ops in turn
+    (3, 1, 1, 2, 16), (3, 2, 1, (1, 2), 8), (5, 1, 1, (2, 3), 16), (3, 1, 1, 2, 4)])
+def test_pointwise_input_grad_fused_into_depthwise_filter_grad(k, mult, dilation, strides, c):
     # A training step that needs no input gradient: the pointwise conv's input gradient
     # feeds only the depthwise filter gradient, and is made tile by tile.
     rng = np.random.RandomState(k + mult)
-    xv = rng.uniform(-1, 1, (3, 9, 11, 4)).astype(np.float32)
+    xv = rng.uniform(-1, 1, (3, 9, 11, c)).astype(np.float32)
     mg.set_random_seed(1)
     x = mg.placeholder(mg.float32, xv.shape)
     y = mg.layers.separable_conv2d(x, 6, k, strides=strides, padding="same",

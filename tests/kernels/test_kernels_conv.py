@@ -194,12 +194,20 @@ def test_depthwise_simd_path_matches_scalar_path(monkeypatch, k, dt, c, w, strid
     dy = rs.uniform(-1, 1, fast.shape).astype(dt)
     fast_dx = depthwise.backprop_input(dy, f, x.shape, (1, 1), dilations, pads) \
         if strides == (1, 1) else None
+    fast_df = depthwise.backprop_filter(x, dy, f.shape, strides, dilations, pads)
     assert depthwise._vector_weights(f.reshape(k * k, c))[1]
     real = depthwise._vector_weights
     monkeypatch.setattr(depthwise, "_vector_weights", lambda f2: (real(f2)[0], False))
+    monkeypatch.setattr(depthwise, "_simd_ok", lambda channels, dtype: False)
     slow = depthwise.forward(x, f, strides, dilations, pads, out_hw)
     np.testing.assert_array_equal(fast, slow)
     np.testing.assert_allclose(fast, refs.depthwise(x, f, strides, dilations, padding), **_tol(dt))
+    # The filter gradient sums in another order on each path: equal within rounding.
+    np.testing.assert_allclose(
+        fast_df, depthwise.backprop_filter(x, dy, f.shape, strides, dilations, pads), **_tol(dt))
+    np.testing.assert_allclose(
+        fast_df, refs.depthwise_backprop_filter(x, f.shape, dy, strides, dilations, padding),
+        **_tol(dt))
     if fast_dx is not None:
         np.testing.assert_array_equal(
             fast_dx, depthwise.backprop_input(dy, f, x.shape, (1, 1), dilations, pads))

@@ -140,8 +140,7 @@ def separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads):
       dy: [N, OH, OW, F], the gradient of the pointwise conv's output.
       fp: [1, 1, C*M, F], the pointwise filter.
       x: [N, H, W, C], the depthwise conv's input.
-      f_shape: [kh, kw, C, M]; `strides` (column stride 1), `dilations`, `pads`: the
-        depthwise geometry.
+      f_shape: [kh, kw, C, M]; `strides`, `dilations`, `pads`: the depthwise geometry.
 
     Returns:
       [kh, kw, C, M], dtype of `x`.
@@ -151,10 +150,16 @@ def separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads):
     n, oh_n, ow_n, f = dy.shape
     cm = fp.shape[2]
     dtype = x.dtype
-    shape, add, fold = depthwise.filter_accumulator(x, f_shape, dilations, pads, ow_n)
     rows = n * oh_n
     if rows == 0 or x.size == 0:
         return np.zeros(tuple(f_shape), dtype)
+    accumulator = depthwise.filter_accumulator(x, f_shape, strides, dilations, pads, ow_n)
+    if accumulator is None:  # no row kernel for these strides: the two ops in turn
+        d = np.empty((rows * ow_n, cm), dtype)
+        _blas.matmul_into(dy.reshape(-1, f), fp.reshape(cm, f).T, d)
+        return depthwise.backprop_filter(x, d.reshape(n, oh_n, ow_n, cm), f_shape, strides,
+                                         dilations, pads)
+    shape, add, fold = accumulator
     bt = np.ascontiguousarray(fp.reshape(cm, f).T)  # [F, C*M]
     dy2 = dy.reshape(rows * ow_n, f)
     tile = max(1, min(rows, _TILE_BYTES // max(1, ow_n * max(cm, f) * dtype.itemsize)))
@@ -173,7 +178,7 @@ def separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads):
                 d[...] = 0
             else:
                 _blas._gemm(False, dy2[t0 * ow_n:t1 * ow_n], bt, d)
-            add(accs[p], blk, oh_n, t0, t1, d.reshape(t1 - t0, ow_n * cm), strides[0])
+            add(accs[p], blk, oh_n, t0, t1, d.reshape(t1 - t0, ow_n * cm))
 
     _blas._run([lambda p=p: run(p) for p in range(parts) if bounds[p + 1] > bounds[p]], dtype)
     return fold(np.sum(accs, axis=0))

@@ -12,7 +12,8 @@ a Zen 5 core).
 `Vec` is a numba type whose value is an LLVM vector `<16 x float>` / `<8 x double>`
 (held in a register, like any scalar local). The intrinsics load and store it at an
 element index of a contiguous array, multiply-add three vectors in one rounding
-(`llvm.fma`, the same rounding as the scalar kernels' FMA), and make a zero vector.
+(`llvm.fma`, the same rounding as the scalar kernels' FMA), add two, and make a zero
+vector.
 On CPUs without 512-bit registers LLVM splits each operation into narrower ones.
 
 These are compile-time constructs: kernels using them cannot run under
@@ -97,6 +98,17 @@ def vfma(typingctx, a, b, c):
         fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vt, [vt] * 3), name)
         return builder.call(fn, args)
     return a(a, b, c), codegen
+
+
+@intrinsic
+def vadd(typingctx, a, b):
+    """a + b, lane by lane."""
+    if not (isinstance(a, Vec) and a == b):
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.fadd(args[0], args[1])
+    return a(a, b), codegen
 
 
 @intrinsic
