@@ -27,6 +27,32 @@ def test_matmul_rows_against_numpy(monkeypatch, act, dtype):
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("act", [None, "Relu", "Relu6"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_streamed_output_equals_cached_output(monkeypatch, act, dtype):
+    # Large outputs are written with non-temporal stores from a scratch tile: the same
+    # values, NaN and signed zeros included, as the in-place epilogue.
+    from minigraph.ops.kernels import simd
+    monkeypatch.setattr(fused, "_TILE_BYTES", 8192)
+    rng = np.random.RandomState(5)
+    a = rng.uniform(-8, 8, (2053, 24)).astype(dtype)
+    a[7, 3] = np.nan
+    a[11] = 0.0
+    b = rng.uniform(-1, 1, (24, 32)).astype(dtype)
+    bias = rng.uniform(-1, 1, 32).astype(dtype)
+    bias[5] = -0.0
+    outs = []
+    for limit in (1 << 60, 0):
+        monkeypatch.setattr(fused, "_STREAM_BYTES", limit)
+        out = depthwise._alloc.aligned((2053, 32), dtype)
+        out[...] = 7
+        assert fused._streamable(out) == (limit == 0 and simd.available())
+        outs.append(fused.matmul_rows(b, out, a=a, bias=bias, act=act).copy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+    assert np.array_equal(np.signbit(outs[0]), np.signbit(outs[1]))
+    assert np.isnan(outs[0][7]).any()
+
+
 def test_matmul_rows_with_producer_equals_unfused(monkeypatch):
     monkeypatch.setattr(fused, "_TILE_BYTES", 2048)
     rng = np.random.RandomState(1)

@@ -101,6 +101,34 @@ def vfma(typingctx, a, b, c):
 
 
 @intrinsic
+def vstore_stream(typingctx, arr, idx, value):
+    """arr[idx : idx + lanes] = value with a non-temporal store: straight to memory, not
+    read into the cache first. arr + idx must be 64-byte aligned; call `sfence` after
+    the last one, before another thread reads the data."""
+    if not _float_array(arr) or not isinstance(value, Vec) or value.dtype != arr.dtype:
+        return None
+
+    def codegen(context, builder, sig, args):
+        ptr = _pointer(context, builder, sig.args[0], args[0], args[1], sig.args[1], value)
+        inst = builder.store(args[2], ptr, align=VECTOR_BYTES)
+        inst.set_metadata("nontemporal", builder.module.add_metadata(
+            [ir.Constant(ir.IntType(32), 1)]))
+        return context.get_dummy_value()
+    return types.none(arr, idx, value), codegen
+
+
+@intrinsic
+def sfence(typingctx):
+    """Orders the non-temporal stores before it before every later store."""
+    def codegen(context, builder, sig, args):
+        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), []),
+                                            "llvm.x86.sse.sfence")
+        builder.call(fn, [])
+        return context.get_dummy_value()
+    return types.none(), codegen
+
+
+@intrinsic
 def vadd(typingctx, a, b):
     """a + b, lane by lane."""
     if not (isinstance(a, Vec) and a == b):
