@@ -316,11 +316,11 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
             else:
                 args = [opname] + args
         outs = []
-        for t in op._outputs:
+        for k, t in enumerate(_step_outputs(step)):
             if t in fed:
                 outs.append("_")
             else:
-                names[t] = "v%d_%d" % (si, t.value_index)
+                names[t] = "v%d_%d" % (si, t.value_index if k == 0 or t.op is op else 100 + k)
                 outs.append(names[t])
         if si not in slot_end:  # first of a pair: emitted with its partner
             pending.append((si, step, op, opname, kname, args, outs))
@@ -350,9 +350,13 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
         dead = set()
         for d_op, d_opname, d_outs, d_step in done:
             if _CHECK_KERNELS:
-                for t, o in zip(d_op._outputs, d_outs):
+                for t, o in zip(_step_outputs(d_step), d_outs):
                     if o != "_":
-                        lines.append("_chk(%s, %d, %s)" % (d_opname, t.value_index, o))
+                        oname = d_opname
+                        if t.op is not d_op:
+                            oname = "%s_x%d" % (d_opname, t.value_index)
+                            env[oname] = t.op
+                        lines.append("_chk(%s, %d, %s)" % (oname, t.value_index, o))
             dead.update(names[t] for t in _step_inputs(d_step)
                         if last_use.get(t) == si and t not in keep and names[t][0] == "v")
         if dead:
@@ -418,6 +422,10 @@ def _step_op(step):
     return step.ops[-1] if isinstance(step, _Fused) else step
 
 
+def _step_outputs(step):
+    return step.outputs if isinstance(step, _Fused) else step._outputs
+
+
 def _elements(tensors):
     total = 0
     for t in tensors:
@@ -433,7 +441,7 @@ def _elements(tensors):
 
 def _pairable(step, run_for_effect):
     if isinstance(step, _Fused):
-        ops, inputs, outputs = step.ops, step.inputs, step.ops[-1]._outputs
+        ops, inputs, outputs = step.ops, step.inputs, step.outputs
     else:
         ops, inputs, outputs = [step], step._inputs, step._outputs
     for op in ops:
@@ -453,7 +461,7 @@ def _pair_steps(steps, fed, run_for_effect):
     moves up next to it, which keeps the order a valid one."""
     producer = {}
     for step in steps:
-        for t in _step_op(step)._outputs:
+        for t in _step_outputs(step):
             producer[t] = step
     deps = {}
     for step in steps:
@@ -493,22 +501,26 @@ class _Fused:
     """One step of a plan running a chain or tree of ops with one fused kernel.
 
     Called with the arrays of the ops' outside inputs (`inputs`), returns the last op's
-    output. `wiring[i]` says where each input of ops[i] comes from: k >= 0 for
-    inputs[k], -(j + 1) for the output of ops[j]. When the fused kernel fails, the ops
-    are replayed one by one so the error names the op that cannot run, exactly as
-    without fusion.
+    output, or, when some intermediate results are needed outside the chain too
+    (`exports`: indices into ops), a tuple of the last op's output and those (the
+    tensors of `outputs`). `wiring[i]` says where each input of ops[i] comes from:
+    k >= 0 for inputs[k], -(j + 1) for the output of ops[j]. When the fused kernel
+    fails, the ops are replayed one by one so the error names the op that cannot run,
+    exactly as without fusion.
     """
 
-    __slots__ = ("ops", "inputs", "fn", "wiring")
+    __slots__ = ("ops", "inputs", "fn", "wiring", "exports", "outputs")
 
-    def __init__(self, ops, fn, wiring, inputs):
+    def __init__(self, ops, fn, wiring, inputs, exports=()):
         self.ops = ops
         self.fn = fn
         self.wiring = wiring
         self.inputs = inputs
+        self.exports = tuple(exports)
+        self.outputs = [ops[-1]._outputs[0]] + [ops[i]._outputs[0] for i in self.exports]
 
     @classmethod
-    def chain(cls, ops, fn, slots):
+    def chain(cls, ops, fn, slots, exports=()):
         """The step of a chain: ops[i]'s output is input slots[i] of ops[i + 1]; the
         outside inputs are every input of ops[0], then each next op's other inputs."""
         inputs, wiring = [], []
@@ -521,7 +533,7 @@ class _Fused:
                     wires.append(len(inputs))
                     inputs.append(t)
             wiring.append(wires)
-        return cls(ops, fn, wiring, inputs)
+        return cls(ops, fn, wiring, inputs, exports)
 
     def replay(self, arrays):
         """The result computed op by op (errors wrapped as the failing op's)."""
@@ -532,6 +544,8 @@ class _Fused:
                 values.append(op._op_def.compute(op, *args))
             except Exception as e:  # noqa: BLE001 - wrapped, naming the op
                 raise _wrap_error(op, e) from e
+        if self.exports:
+            return (values[-1],) + tuple(values[i] for i in self.exports)
         return values[-1]
 
     def __call__(self, *arrays):
@@ -541,12 +555,16 @@ class _Fused:
             self.replay(arrays)  # raises the unfused ops' own error, if there is one
             raise
         if _CHECK_KERNELS:
-            _check_fused(self, out, self.replay(arrays))
+            want = self.replay(arrays)
+            if self.exports:
+                for t, g, w in zip(self.outputs, out, want):
+                    _check_fused(self, g, w, t.op)
+            else:
+                _check_fused(self, out, want, self.ops[-1])
         return out
 
 
-def _check_fused(step, got, want):
-    op = step.ops[-1]
+def _check_fused(step, got, want, op):
     if (got.shape != want.shape or got.dtype != want.dtype
             or not np.allclose(got, want, rtol=1e-5, atol=1e-6, equal_nan=True)):
         raise errors.InternalError(None, op, "Fused kernel of %s disagrees with the ops run one "
@@ -592,15 +610,29 @@ def _fuse(steps, keep, run_for_effect, fed):
             return None
         return users[0]
 
+    def shared_next(op, slot, types):
+        # (the op of `types` taking `op`'s output as its input `slot`, whether the output
+        # is used elsewhere too): for a chain that can hand that output out as well (the
+        # other users then run after the fused step: `_after_producers`).
+        t = op._outputs[0]
+        if op in run_for_effect or t in fed:
+            return None, False
+        users = consumers.get(t, ())
+        nexts = [u for u in users if u.type in types and len(u._inputs) > slot
+                 and u._inputs[slot] is t and u._inputs.count(t) == 1]
+        if len(nexts) != 1:
+            return None, False
+        return nexts[0], len(users) > 1 or t in keep
+
     taken = {}
     for head in heads:
         if head in taken or not _fusable(head):
             continue
         for rule in registry.fusions_from(head.type):
-            chain = _longest_chain(rule, head, sole_next, taken)
+            chain = _longest_chain(rule, head, sole_next, shared_next, taken)
             if chain is not None:
-                ops, fn = chain
-                step = _Fused.chain(ops, fn, _chain_slots(rule, ops))
+                ops, fn, exports = chain
+                step = _Fused.chain(ops, fn, _chain_slots(rule, ops), exports)
                 for op in step.ops:
                     taken[op] = step
                 break
@@ -616,8 +648,48 @@ def _fuse(steps, keep, run_for_effect, fed):
                         taken[op] = step
     if not taken:
         return steps
-    return [taken[op] if op in taken else op for op in steps
-            if op not in taken or taken[op].ops[-1] is op]
+    steps = [taken[op] if op in taken else op for op in steps
+             if op not in taken or taken[op].ops[-1] is op]
+    if any(isinstance(s, _Fused) and s.exports for s in steps):
+        steps = _after_producers(steps, fed)
+    return steps
+
+
+def _after_producers(steps, fed):
+    """`steps` in their order, but each after the steps making its inputs: a fused step
+    that hands out an intermediate sits where its chain's last op was, which may be
+    after another user of that intermediate. Stable (Kahn's algorithm taking the
+    earliest ready step)."""
+    producer, step_of = {}, {}
+    for step in steps:
+        for t in _step_outputs(step):
+            producer[t] = step
+        for op in (step.ops if isinstance(step, _Fused) else [step]):
+            step_of[op] = step
+    index = {step: i for i, step in enumerate(steps)}
+    deps = {}
+    users = collections.defaultdict(list)
+    for step in steps:
+        ops = step.ops if isinstance(step, _Fused) else [step]
+        ds = {producer[t] for t in _step_inputs(step) if t in producer and t not in fed}
+        for op in ops:
+            ds.update(step_of.get(c) for c in op._control_inputs)
+        ds.discard(None)
+        ds.discard(step)
+        deps[step] = len(ds)
+        for d in ds:
+            users[d].append(step)
+    ready = [index[s] for s in steps if deps[s] == 0]
+    heapq.heapify(ready)
+    out = []
+    while ready:
+        step = steps[heapq.heappop(ready)]
+        out.append(step)
+        for u in users[step]:
+            deps[u] -= 1
+            if deps[u] == 0:
+                heapq.heappush(ready, index[u])
+    return out
 
 
 def _tree_step(rule, root, order, sole_next, taken):
@@ -663,28 +735,35 @@ def _chain_slots(rule, ops):
     return slots
 
 
-def _longest_chain(rule, head, sole_next, taken):
-    """(ops, kernel) for the longest match of `rule` from `head` that its kernel takes."""
+def _longest_chain(rule, head, sole_next, shared_next, taken):
+    """(ops, kernel, exports) for the longest match of `rule` from `head` that its kernel
+    takes; exports: the indices of ops whose output is needed outside the chain too
+    (only at the rule's `exports` steps, whose kernel can hand them out)."""
     steps = rule.steps
     last_required = max(i for i, (_, optional, _) in enumerate(steps) if not optional)
-    ops, candidates = [head], []
+    ops, at, shared, candidates = [head], [0], [], []
     if last_required == 0:
-        candidates.append(list(ops))
+        candidates.append((list(ops), []))
     for si in range(1, len(steps)):
         types, optional, slot = steps[si]
-        nxt = sole_next(ops[-1], slot)
+        nxt, share = sole_next(ops[-1], slot), False
+        if nxt is None and at[-1] in rule.exports:
+            nxt, share = shared_next(ops[-1], slot, types)
         if nxt is not None and nxt.type in types and nxt not in taken and _fusable(nxt):
+            if share:
+                shared.append(len(ops) - 1)
             ops.append(nxt)
+            at.append(si)
         elif not optional:
             break
-        if si >= last_required and (not candidates or len(candidates[-1]) != len(ops)):
-            candidates.append(list(ops))
-    for ops in reversed(candidates):
+        if si >= last_required and (not candidates or len(candidates[-1][0]) != len(ops)):
+            candidates.append((list(ops), list(shared)))
+    for ops, exports in reversed(candidates):
         if len(ops) < 2:
             continue
-        fn = rule.kernel(ops)
+        fn = rule.kernel(ops, tuple(exports)) if exports else rule.kernel(ops)
         if fn is not None:
-            return ops, fn
+            return ops, fn, tuple(exports)
     return None
 
 

@@ -107,12 +107,18 @@ class Fusion:
     inputs in order (every input of the first op, then each next op's inputs but the
     chained one) and returning the last op's output, or None when these ops don't
     qualify (attributes, dtypes, static shapes). The longest qualifying chain wins.
+    A rule may also hand out intermediate results other ops need (`exports`).
 
     Fused results must equal the unfused ops' exactly or within float rounding; under
     MINIGRAPH_CHECK_KERNELS (the test suite) every fused run is checked against them.
     """
 
     chain = ()
+    # Indices of chain steps whose output the kernel can also return, when other ops need
+    # it: `kernel(ops, exports)` then gets the indices (into ops) of those outputs, and its
+    # callable returns (last output, *exported outputs). Other rules' intermediates must
+    # be used by the chain only.
+    exports = frozenset()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

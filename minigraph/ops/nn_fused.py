@@ -54,11 +54,15 @@ def _is_unit(seq):
 
 
 class SeparableConvFusion(Fusion):
-    """depthwise k x k -> pointwise 1x1 [-> + bias] [-> Relu/Relu6], tile by tile."""
+    """depthwise k x k -> pointwise 1x1 [-> + bias] [-> Relu/Relu6], tile by tile. In a
+    training step the depthwise output is needed by the pointwise filter gradient too: it
+    is then written out from each tile (`exports`), instead of computed by itself and
+    read back by the product."""
 
     chain = ("DepthwiseConv2dNative", "Conv2D", "BiasAdd?", "Relu|Relu6?")
+    exports = frozenset({0})
 
-    def kernel(self, ops):
+    def kernel(self, ops, exports=()):
         from minigraph.ops.kernels import fused
         dw, pw = ops[0], ops[1]
         bias_op, act, formats = _epilogue_ops(ops, 2)
@@ -82,6 +86,10 @@ class SeparableConvFusion(Fusion):
                     or (b is not None and b.shape != (fp.shape[3],))):
                 raise ValueError("shapes do not fit")  # the replay names the op and shapes
             out_hw, pads = window_geometry(dw, xk.shape[1:3], fd.shape[:2])
+            if exports:
+                y, d = fused.separable_forward(xk, fd, fp, strides, dilations, pads, out_hw,
+                                               bias=b, act=act, keep_depthwise=True)
+                return from_kernel(y, fmt, dtype), from_kernel(d, fmt, dtype)
             y = fused.separable_forward(xk, fd, fp, strides, dilations, pads, out_hw,
                                         bias=b, act=act)
             return from_kernel(y, fmt, dtype)

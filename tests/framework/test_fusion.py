@@ -104,17 +104,33 @@ def test_fetched_intermediate_is_not_fused_away():
     np.testing.assert_array_equal(yv, np.maximum(pv, 0))
 
 
-def test_intermediate_with_another_consumer_is_not_fused():
+def test_intermediate_with_another_consumer_is_handed_out():
     xv = np.random.RandomState(4).rand(1, 5, 5, 2).astype(np.float32)
     x = mg.placeholder(mg.float32, xv.shape)
     y, _, _ = _separable(x, 2, 3, bias=True)
     depthwise = mg.get_default_graph().get_tensor_by_name("separable_conv2d/depthwise:0")
     z = y + mg.reduce_sum(depthwise)
+    (got, dwv), fused = _run([z, depthwise], {x: xv})
+    (want, dww), _ = _run([z, depthwise], {x: xv}, fusion=False)
+    # The depthwise output feeds the sum too (and is fetched): the separable kernel
+    # writes it out as well, and the sum runs after it.
+    assert fused == [("separable_conv2d/depthwise", "separable_conv2d", "BiasAdd")]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(dwv, dww)
+
+
+def test_only_depthwise_output_is_handed_out():
+    # A rule hands out only the intermediates it declares: the pointwise output, used
+    # twice, ends the chain.
+    xv = np.random.RandomState(6).rand(1, 5, 5, 2).astype(np.float32)
+    x = mg.placeholder(mg.float32, xv.shape)
+    y, _, _ = _separable(x, 2, 3, bias=True)
+    pw = y.op.inputs[0]
+    z = y * 2.0 + mg.reduce_sum(pw)
     got, fused = _run(z, {x: xv})
     want, _ = _run(z, {x: xv}, fusion=False)
-    # The depthwise output feeds the sum too: only Conv2D + BiasAdd fuse.
-    assert fused == [("separable_conv2d", "BiasAdd")]
-    np.testing.assert_array_equal(got, want)
+    assert fused == [("separable_conv2d/depthwise", "separable_conv2d")]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
 def test_gradients_run_with_conv_bias_fusion():
@@ -125,8 +141,10 @@ def test_gradients_run_with_conv_bias_fusion():
     grads = mg.gradients(mg.reduce_sum(y * y), [x] + mg.trainable_variables())
     got, fused = _run([y] + grads, {x: xv})
     want, _ = _run([y] + grads, {x: xv}, fusion=False)
-    # The pointwise filter gradient needs the depthwise output; ReluGrad reads Relu's.
-    assert fused == [("separable_conv2d/separable_conv2d", "separable_conv2d/BiasAdd",
+    # The pointwise filter gradient needs the depthwise output (handed out by the fused
+    # kernel); ReluGrad reads Relu's.
+    assert fused == [("separable_conv2d/separable_conv2d/depthwise",
+                      "separable_conv2d/separable_conv2d", "separable_conv2d/BiasAdd",
                       "separable_conv2d/Relu")]
     for g, w in zip(got, want):
         np.testing.assert_array_equal(g, w)

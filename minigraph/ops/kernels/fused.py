@@ -101,7 +101,26 @@ def _epilogue_stream(src, out, bias, has_bias, act):
     simd.sfence()
 
 
-def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None):
+@jit
+def _copy_out(src, dst, stream):
+    # dst[...] = src (both [rows, n] C-contiguous), with non-temporal stores if `stream`
+    # (dst 64-byte aligned, n a multiple of the lanes).
+    rows, n = src.shape
+    if stream:
+        step = simd.VECTOR_BYTES // dst.itemsize
+        d1 = dst.reshape(-1)
+        for r in range(rows):
+            s = src[r]
+            for k in range(0, n, step):
+                simd.vstore_stream(d1, r * n + k, simd.vload(s, k))
+        simd.sfence()
+    else:
+        for r in range(rows):
+            for k in range(n):
+                dst[r, k] = src[r, k]
+
+
+def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None, a_out=None):
     """out = A @ b, then + bias and the activation, tile by tile.
 
     Args:
@@ -113,6 +132,8 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None):
       group: rows of A that `fill` makes together (e.g. one image row of pixels).
       bias: None or [n], added to every row.
       act: None, "Relu" or "Relu6".
+      a_out: None, or [m, k] C-contiguous: receives the rows `fill` makes (A itself),
+        for ops outside the fusion that need it.
 
     Returns:
       `out`.
@@ -131,6 +152,7 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None):
     bounds = [groups * i // parts for i in range(parts + 1)]
 
     stream = k > 0 and _streamable(out)
+    stream_a = a_out is not None and _streamable(a_out)
 
     def run(g0, g1):
         buf = None if fill is None else _alloc.aligned((tile * group, k), dtype)
@@ -143,6 +165,8 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None):
             else:
                 rows = buf[:hi - lo]
                 fill(t0, t1, rows)
+                if a_out is not None:
+                    _copy_out(rows, a_out[lo:hi], stream_a)
             o = out[lo:hi]
             if k == 0:
                 o[...] = 0
@@ -161,15 +185,18 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None):
     return out
 
 
-def separable_forward(x, fd, fp, strides, dilations, pads, out_hw, bias=None, act=None):
+def separable_forward(x, fd, fp, strides, dilations, pads, out_hw, bias=None, act=None,
+                      keep_depthwise=False):
     """Depthwise conv of NHWC `x` with `fd` [kh, kw, C, M], then the 1x1 conv with `fp`
     [1, 1, C*M, F], then + bias [F] and the activation, as one pass over tiles of rows.
 
     `strides`, `dilations`, `pads`, `out_hw` are the depthwise geometry (see
-    `depthwise.forward`).
+    `depthwise.forward`). With `keep_depthwise` (a training step, whose filter gradient
+    needs it), the depthwise output is written out too, tile by tile, from cache.
 
     Returns:
-      [batch, out_height, out_width, F], dtype of `x`.
+      [batch, out_height, out_width, F], dtype of `x`; with `keep_depthwise`, a pair of
+      that and the depthwise output [batch, out_height, out_width, C*M].
     """
     from minigraph.ops.kernels import depthwise
     n = x.shape[0]
@@ -177,11 +204,21 @@ def separable_forward(x, fd, fp, strides, dilations, pads, out_hw, bias=None, ac
     f = fp.shape[3]
     oh_n, ow_n = out_hw
     out = _alloc.empty((n, oh_n, ow_n, f), x.dtype)
-    if out.size == 0:
+    if not keep_depthwise:
+        if out.size:
+            fill = depthwise.row_producer(x, fd, strides, dilations, pads, out_hw)
+            matmul_rows(fp.reshape(cm, f), out.reshape(-1, f), fill=fill, group=ow_n, bias=bias,
+                        act=act)
         return out
+    dw = _alloc.empty((n, oh_n, ow_n, cm), x.dtype)
+    if out.size == 0:
+        if dw.size:
+            dw[...] = depthwise.forward(x, fd, strides, dilations, pads, out_hw)
+        return out, dw
     fill = depthwise.row_producer(x, fd, strides, dilations, pads, out_hw)
-    matmul_rows(fp.reshape(cm, f), out.reshape(-1, f), fill=fill, group=ow_n, bias=bias, act=act)
-    return out
+    matmul_rows(fp.reshape(cm, f), out.reshape(-1, f), fill=fill, group=ow_n, bias=bias, act=act,
+                a_out=dw.reshape(-1, cm))
+    return out, dw
 
 
 def separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads):
