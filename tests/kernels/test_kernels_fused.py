@@ -29,7 +29,8 @@ def test_matmul_rows_against_numpy(monkeypatch, act, dtype):
 
 @pytest.mark.parametrize("act", [None, "Relu", "Relu6"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_streamed_output_equals_cached_output(monkeypatch, act, dtype):
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_streamed_output_equals_cached_output(monkeypatch, act, dtype, use_bias):
     # Large outputs are written with non-temporal stores from a scratch tile: the same
     # values, NaN and signed zeros included, as the in-place epilogue.
     from minigraph.ops.kernels import simd
@@ -47,7 +48,8 @@ def test_streamed_output_equals_cached_output(monkeypatch, act, dtype):
         out = depthwise._alloc.aligned((2053, 32), dtype)
         out[...] = 7
         assert fused._streamable(out) == (limit == 0 and simd.available())
-        outs.append(fused.matmul_rows(b, out, a=a, bias=bias, act=act).copy())
+        outs.append(fused.matmul_rows(b, out, a=a, bias=bias if use_bias else None,
+                                      act=act).copy())
     np.testing.assert_array_equal(outs[0], outs[1])
     assert np.array_equal(np.signbit(outs[0]), np.signbit(outs[1]))
     assert np.isnan(outs[0][7]).any()
