@@ -104,7 +104,9 @@ def test_fetched_intermediate_is_not_fused_away():
     np.testing.assert_array_equal(yv, np.maximum(pv, 0))
 
 
-def test_intermediate_with_another_consumer_is_handed_out():
+def test_intermediate_with_another_consumer_is_handed_out(monkeypatch):
+    from minigraph.ops.kernels import _blas
+    monkeypatch.setattr(_blas, "_MIN_SPLIT_WORK", 0)  # as if the product were large
     xv = np.random.RandomState(4).rand(1, 5, 5, 2).astype(np.float32)
     x = mg.placeholder(mg.float32, xv.shape)
     y, _, _ = _separable(x, 2, 3, bias=True)
@@ -117,6 +119,17 @@ def test_intermediate_with_another_consumer_is_handed_out():
     assert fused == [("separable_conv2d/depthwise", "separable_conv2d", "BiasAdd")]
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(dwv, dww)
+
+
+def test_small_products_do_not_hand_out_intermediates():
+    # Below the size at which products use both threads, the depthwise op and the
+    # product run apart (each may use both cores): only Conv2D + BiasAdd fuse.
+    xv = np.random.RandomState(4).rand(1, 5, 5, 2).astype(np.float32)
+    x = mg.placeholder(mg.float32, xv.shape)
+    y, _, _ = _separable(x, 2, 3, bias=True)
+    depthwise = mg.get_default_graph().get_tensor_by_name("separable_conv2d/depthwise:0")
+    got, fused = _run(y + mg.reduce_sum(depthwise), {x: xv})
+    assert fused == [("separable_conv2d", "BiasAdd")]
 
 
 def test_only_depthwise_output_is_handed_out():
@@ -133,7 +146,9 @@ def test_only_depthwise_output_is_handed_out():
     np.testing.assert_allclose(got, want, rtol=1e-6)
 
 
-def test_gradients_run_with_conv_bias_fusion():
+def test_gradients_run_with_conv_bias_fusion(monkeypatch):
+    from minigraph.ops.kernels import _blas
+    monkeypatch.setattr(_blas, "_MIN_SPLIT_WORK", 0)  # as if the product were large
     xv = np.random.RandomState(5).rand(2, 6, 6, 3).astype(np.float32)
     mg.set_random_seed(5)  # the same initial weights in both sessions
     x = mg.placeholder(mg.float32, xv.shape)
