@@ -459,20 +459,7 @@ def _pair_steps(steps, fed, run_for_effect):
     Greedy, in plan order: a pairable step takes as partner the first later pairable
     step (within a short look-ahead) whose producers have all run already; the partner
     moves up next to it, which keeps the order a valid one."""
-    producer = {}
-    for step in steps:
-        for t in _step_outputs(step):
-            producer[t] = step
-    deps = {}
-    for step in steps:
-        ops = step.ops if isinstance(step, _Fused) else [step]
-        ds = {producer[t] for t in _step_inputs(step) if t in producer and t not in fed}
-        for op in ops:
-            ds.update(producer.get(c._outputs[0]) if c._outputs else None
-                      for c in op._control_inputs)
-        ds.discard(None)
-        ds.discard(step)
-        deps[step] = ds
+    deps = _step_deps(steps, fed)
     pairable = {step for step in steps if _pairable(step, run_for_effect)}
     if len(pairable) < 2:
         return [(s,) for s in steps]
@@ -519,21 +506,23 @@ class _Fused:
         self.exports = tuple(exports)
         self.outputs = [ops[-1]._outputs[0]] + [ops[i]._outputs[0] for i in self.exports]
 
-    @classmethod
-    def chain(cls, ops, fn, slots, exports=()):
-        """The step of a chain: ops[i]'s output is input slots[i] of ops[i + 1]; the
-        outside inputs are every input of ops[0], then each next op's other inputs."""
+    @staticmethod
+    def wire(ops):
+        """(wiring, inputs) of ops in run order: an input made by one of the ops is
+        wired to it, every other one is an outside input, in order of first use (for a
+        chain: every input of ops[0], then each next op's inputs but the chained one)."""
+        index = {op: i for i, op in enumerate(ops)}
         inputs, wiring = [], []
-        for i, op in enumerate(ops):
+        for op in ops:
             wires = []
-            for k, t in enumerate(op._inputs):
-                if i and k == slots[i - 1]:
-                    wires.append(-i)  # ops[i - 1]'s output
+            for t in op._inputs:
+                if t.op in index:
+                    wires.append(-index[t.op] - 1)
                 else:
                     wires.append(len(inputs))
                     inputs.append(t)
             wiring.append(wires)
-        return cls(ops, fn, wiring, inputs, exports)
+        return wiring, inputs
 
     def replay(self, arrays):
         """The result computed op by op (errors wrapped as the failing op's)."""
@@ -624,15 +613,34 @@ def _fuse(steps, keep, run_for_effect, fed):
             return None, False
         return nexts[0], len(users) > 1 or t in keep
 
+    in_plan = set(steps)
+
+    def acyclic(ops, exports):
+        # Whether no outside input of the chain depends on a result it hands out (the
+        # fused step would have to run both before and after that input's producer).
+        handed = {ops[i]._outputs[0] for i in exports}
+        stack = [t.op for op in ops for t in op._inputs if t.op not in ops and t not in fed]
+        seen = set()
+        while stack:
+            o = stack.pop()
+            if o in seen or o not in in_plan:
+                continue
+            seen.add(o)
+            if any(t in handed for t in o._inputs):
+                return False
+            stack.extend(t.op for t in o._inputs if t not in fed)
+            stack.extend(o._control_inputs)
+        return True
+
     taken = {}
     for head in heads:
         if head in taken or not _fusable(head):
             continue
         for rule in registry.fusions_from(head.type):
-            chain = _longest_chain(rule, head, sole_next, shared_next, taken)
+            chain = _longest_chain(rule, head, sole_next, shared_next, acyclic, taken)
             if chain is not None:
                 ops, fn, exports = chain
-                step = _Fused.chain(ops, fn, _chain_slots(rule, ops), exports)
+                step = _Fused(ops, fn, *_Fused.wire(ops), exports)
                 for op in step.ops:
                     taken[op] = step
                 break
@@ -655,27 +663,35 @@ def _fuse(steps, keep, run_for_effect, fed):
     return steps
 
 
-def _after_producers(steps, fed):
-    """`steps` in their order, but each after the steps making its inputs: a fused step
-    that hands out an intermediate sits where its chain's last op was, which may be
-    after another user of that intermediate. Stable (Kahn's algorithm taking the
-    earliest ready step)."""
+def _step_deps(steps, fed):
+    """{step: the steps it must run after}: those making its inputs, and those holding
+    its ops' control inputs."""
     producer, step_of = {}, {}
     for step in steps:
         for t in _step_outputs(step):
             producer[t] = step
         for op in (step.ops if isinstance(step, _Fused) else [step]):
             step_of[op] = step
-    index = {step: i for i, step in enumerate(steps)}
     deps = {}
-    users = collections.defaultdict(list)
     for step in steps:
-        ops = step.ops if isinstance(step, _Fused) else [step]
         ds = {producer[t] for t in _step_inputs(step) if t in producer and t not in fed}
-        for op in ops:
+        for op in (step.ops if isinstance(step, _Fused) else [step]):
             ds.update(step_of.get(c) for c in op._control_inputs)
         ds.discard(None)
         ds.discard(step)
+        deps[step] = ds
+    return deps
+
+
+def _after_producers(steps, fed):
+    """`steps` in their order, but each after the steps making its inputs: a fused step
+    that hands out an intermediate sits where its chain's last op was, which may be
+    after another user of that intermediate. Stable (Kahn's algorithm taking the
+    earliest ready step)."""
+    index = {step: i for i, step in enumerate(steps)}
+    users = collections.defaultdict(list)
+    deps = {}
+    for step, ds in _step_deps(steps, fed).items():
         deps[step] = len(ds)
         for d in ds:
             users[d].append(step)
@@ -708,37 +724,16 @@ def _tree_step(rule, root, order, sole_next, taken):
     if len(ops) < 2:
         return None
     ops = sorted(ops, key=order.get)
-    index = {op: i for i, op in enumerate(ops)}
-    inputs, wiring = [], []
-    for op in ops:
-        wires = []
-        for t in op._inputs:
-            if t.op in index:
-                wires.append(-index[t.op] - 1)
-            else:
-                wires.append(len(inputs))
-                inputs.append(t)
-        wiring.append(wires)
+    wiring, inputs = _Fused.wire(ops)
     fn = rule.kernel(ops, wiring)
     return None if fn is None else _Fused(ops, fn, wiring, inputs)
 
 
-def _chain_slots(rule, ops):
-    """For each op after the first, which of its inputs takes the previous op's output."""
-    slots = []
-    si = 1
-    for op in ops[1:]:
-        while op.type not in rule.steps[si][0]:
-            si += 1  # an optional step that did not match
-        slots.append(rule.steps[si][2])
-        si += 1
-    return slots
-
-
-def _longest_chain(rule, head, sole_next, shared_next, taken):
+def _longest_chain(rule, head, sole_next, shared_next, acyclic, taken):
     """(ops, kernel, exports) for the longest match of `rule` from `head` that its kernel
     takes; exports: the indices of ops whose output is needed outside the chain too
-    (only at the rule's `exports` steps, whose kernel can hand them out)."""
+    (only at the rule's `exports` steps, whose kernel can hand them out, and only when
+    `acyclic(ops, exports)`)."""
     steps = rule.steps
     last_required = max(i for i, (_, optional, _) in enumerate(steps) if not optional)
     ops, at, shared, candidates = [head], [0], [], []
@@ -759,7 +754,7 @@ def _longest_chain(rule, head, sole_next, shared_next, taken):
         if si >= last_required and (not candidates or len(candidates[-1][0]) != len(ops)):
             candidates.append((list(ops), list(shared)))
     for ops, exports in reversed(candidates):
-        if len(ops) < 2:
+        if len(ops) < 2 or (exports and not acyclic(ops, exports)):
             continue
         fn = rule.kernel(ops, tuple(exports)) if exports else rule.kernel(ops)
         if fn is not None:

@@ -121,6 +121,42 @@ def test_intermediate_with_another_consumer_is_handed_out(monkeypatch):
     np.testing.assert_array_equal(dwv, dww)
 
 
+def test_other_users_of_a_handed_out_result_run_after_the_fused_step(monkeypatch):
+    # Fetched first, the sum of the depthwise output would be placed before the chain's
+    # last op, where the fused step now makes it: the plan moves it after.
+    from minigraph.ops.kernels import _blas
+    monkeypatch.setattr(_blas, "_MIN_SPLIT_WORK", 0)
+    xv = np.random.RandomState(7).rand(1, 5, 5, 2).astype(np.float32)
+    x = mg.placeholder(mg.float32, xv.shape)
+    y, _, _ = _separable(x, 2, 3, bias=True)
+    depthwise = mg.get_default_graph().get_tensor_by_name("separable_conv2d/depthwise:0")
+    fetches = [mg.reduce_sum(depthwise), mg.exp(depthwise), y]
+    got, fused = _run(fetches, {x: xv})
+    want, _ = _run(fetches, {x: xv}, fusion=False)
+    assert fused == [("separable_conv2d/depthwise", "separable_conv2d", "BiasAdd")]
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=1e-6)
+
+
+def test_no_result_is_handed_out_to_an_input_of_its_own_chain(monkeypatch):
+    # The bias depends on the depthwise output: handing that out from a chain ending in
+    # BiasAdd would need the fused step to run before and after the sum. The chain stops
+    # before BiasAdd (whose input it would feed).
+    from minigraph.ops.kernels import _blas
+    monkeypatch.setattr(_blas, "_MIN_SPLIT_WORK", 0)
+    xv = np.random.RandomState(8).rand(1, 5, 5, 2).astype(np.float32)
+    x = mg.placeholder(mg.float32, xv.shape)
+    fd = mg.constant(np.random.RandomState(9).rand(3, 3, 2, 1).astype(np.float32))
+    fp = mg.constant(np.random.RandomState(10).rand(1, 1, 2, 3).astype(np.float32))
+    dw = mg.nn.depthwise_conv2d(x, fd, [1, 1, 1, 1], "SAME")
+    pw = mg.nn.conv2d(dw, fp, [1, 1, 1, 1], "SAME")
+    y = mg.nn.bias_add(pw, mg.reduce_sum(dw) * mg.ones([3]))
+    got, fused = _run(y, {x: xv})
+    want, _ = _run(y, {x: xv}, fusion=False)
+    assert fused == [("depthwise", "Conv2D")], fused
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 def test_small_products_do_not_hand_out_intermediates():
     # Below the size at which products use both threads, the depthwise op and the
     # product run apart (each may use both cores): only Conv2D + BiasAdd fuse.
