@@ -59,12 +59,6 @@ def _axpy3(out, x0, w0, x1, w1, x2, w2):
 
 
 @jit
-def _mul_acc(acc, x, dy):
-    for k in range(acc.shape[0]):
-        acc[k] += x[k] * dy[k]
-
-
-@jit
 def _flush(parts, blk):
     # Adds a block of float32 sums into the float64 partials, and clears the block.
     for k in range(parts.shape[0]):
