@@ -41,6 +41,8 @@ INTER_OP = os.environ.get("MINIGRAPH_INTER_OP", "1") != "0"
 # own kernel already uses every core.
 _PAIR_MIN_ELEMENTS = 1 << 16
 _PAIR_MAX_ELEMENTS = 1 << 21
+# How far ahead in plan order a section of two lanes looks for steps (`_sections`).
+_LOOKAHEAD = 32
 
 
 class RunContext:
@@ -136,7 +138,7 @@ def _may_alias_state(tensor, fed):
 class _Plan:
     """A compiled run: feed checks, the straight-line function, and which outputs to copy."""
 
-    __slots__ = ("fn", "feeds", "feed_checks", "copy_mask", "ops", "fused", "paired")
+    __slots__ = ("fn", "feeds", "feed_checks", "copy_mask", "ops", "fused", "parallel")
 
     def run(self, ctx, feed_values):
         # TF1 kernels return inf/NaN silently (1/0, log(0), overflow); NumPy would warn.
@@ -234,8 +236,7 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
                                         _ts.shape_str(op._outputs[0].shape)))
 
     names = {}  # tensor -> expression in generated code
-    env = {"_wrap": _wrap_error, "_OpError": errors.OpError, "_chk": _check_output,
-           "_par": _run_pair}
+    env = {"_wrap": _wrap_error, "_OpError": errors.OpError, "_chk": _check_output}
     lines = []
     for t, i in fed.items():
         names[t] = "f%d" % i
@@ -276,89 +277,83 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
         steps.append(op)
 
     steps = _fuse(steps, set(fetch_tensors), run_for_effect, fed)
-    slots = _pair_steps(steps, fed, run_for_effect) if INTER_OP else [(s,) for s in steps]
-    steps = [s for slot in slots for s in slot]
-
-    # Last use of each intermediate, so its local can be deleted right after.
-    last_use = {}
-    si = 0
-    for slot in slots:
-        for step in slot:
-            for t in _step_inputs(step):
-                last_use[t] = si + len(slot) - 1
-            si += 1
+    sections = (_sections(steps, fed, run_for_effect) if INTER_OP
+                else [([step], []) for step in steps])
+    steps = [step for lane_a, lane_b in sections for step in lane_a + lane_b]
     keep = set(fetch_tensors)
 
-    pending = []  # the first step of a pair, emitted with the second
-    slot_end = {}
+    # The section in which each tensor is last used: its local is deleted right after
+    # the step using it (or, for a section of two lanes, after both lanes are done).
+    last_use = {}
+    for k, (lane_a, lane_b) in enumerate(sections):
+        for step in lane_a + lane_b:
+            for t in _step_inputs(step):
+                last_use[t] = k
+
+    env["_one"] = _budget.one_thread
+    env["_lane_start"], env["_lane_wait"] = _lane_start, _lane_wait
     si = 0
-    for slot in slots:
-        si += len(slot)
-        slot_end[si - 1] = len(slot)
-    for si, step in enumerate(steps):
-        if isinstance(step, _Fused):
-            op = step.ops[-1]
-            opname, kname = "op%d" % si, "k%d" % si
-            env[opname], env[kname] = op, step
-            args = [names[t] for t in step.inputs]
+    for k, (lane_a, lane_b) in enumerate(sections):
+        made_a = ()
+        if not lane_b:
+            step = lane_a[0]
+            _emit_step(step, si, names, env, lines, "", fed)
+            si += 1
         else:
-            op = step
-            if op._op_def.read_at_use and op._outputs[0] in names:
-                lines.append("_at = %d" % si)
-                lines.append(names[op._outputs[0]])
-                continue
-            opname, kname = "op%d" % si, "k%d" % si
-            env[opname] = op
-            env[kname] = op._op_def.compute
-            args = [names[t] for t in op._inputs]
-            if op._op_def.needs_context:
-                args = ["ctx", opname] + args
+            # Lane b: a function of its own, run on the helper thread; its outside
+            # inputs are evaluated here (variable reads too: no step of a section
+            # writes state), its results needed later come back as a tuple.
+            made_b = {t for step in lane_b for t in _step_outputs(step)}
+            outside = []
+            for step in lane_b:
+                for t in _step_inputs(step):
+                    if t not in made_b and t not in outside:
+                        outside.append(t)
+            later = set(keep)
+            for lane_a2, lane_b2 in sections[k + 1:]:
+                for step in lane_a2 + lane_b2:
+                    later.update(_step_inputs(step))
+            names_b = dict(names)
+            for i, t in enumerate(outside):
+                names_b[t] = "a%d" % i
+            lines_b = []
+            si_b = si + len(lane_a)
+            for j, step in enumerate(lane_b):
+                _emit_step(step, si_b + j, names_b, env, lines_b, "", fed)
+                _emit_lane_dels(lane_b, j, made_b, later, names_b, lines_b, "")
+            results = [t for step in lane_b for t in _step_outputs(step)
+                       if t in later and t in names_b and names_b[t][0] == "v"]
+            fname = "_lane%d" % si_b
+            body_b = "\n".join("        " + ln for ln in lines_b)
+            src_b = ("def %s(ctx, %s):\n    _at = -1\n    try:\n%s\n"
+                     "    except _OpError:\n        raise\n"
+                     "    except Exception as e:\n        raise _wrap(_steps[_at], e) from e\n"
+                     "    return (%s)\n" % (fname, "".join("a%d, " % i for i in range(len(outside))),
+                                           body_b, "".join(names_b[t] + ", " for t in results)))
+            exec(compile(src_b, "<minigraph plan>", "exec"), env)  # noqa: S102 - ours
+            lines.append("_fut = _lane_start(%s, (ctx, %s))"
+                         % (fname, "".join(names[t] + ", " for t in outside)))
+            lines.append("try:")
+            lines.append("    with _one():")
+            made_a = {t for step in lane_a for t in _step_outputs(step)}
+            for j, step in enumerate(lane_a):
+                _emit_step(step, si + j, names, env, lines, "        ", fed)
+                _emit_lane_dels(lane_a, j, made_a, later, names, lines, "        ")
+            lines.append("except BaseException:")
+            lines.append("    _lane_wait(_fut)")
+            lines.append("    raise")
+            for t in results:
+                names[t] = names_b[t]
+            if results:
+                lines.append("%s, = _fut.result()" % ", ".join(names[t] for t in results))
             else:
-                args = [opname] + args
-        outs = []
-        for k, t in enumerate(_step_outputs(step)):
-            if t in fed:
-                outs.append("_")
-            else:
-                names[t] = "v%d_%d" % (si, t.value_index if k == 0 or t.op is op else 100 + k)
-                outs.append(names[t])
-        if si not in slot_end:  # first of a pair: emitted with its partner
-            pending.append((si, step, op, opname, kname, args, outs))
-            continue
-        if pending:
-            sa, step_a, op_a, opname_a, kname_a, args_a, outs_a = pending.pop()
-            lines.append("_at = %d" % sa)
-            lines.append("_ra, _rb = _par(%s, (%s), %s, %s, (%s), %s)"
-                         % (kname_a, "".join(a + ", " for a in args_a), opname_a,
-                            kname, "".join(a + ", " for a in args), opname))
-            for res, o_list in (("_ra", outs_a), ("_rb", outs)):
-                if len(o_list) == 1:
-                    lines.append("%s = %s" % (o_list[0], res))
-                elif o_list:
-                    lines.append("%s, = %s" % (", ".join(o_list), res))
-            done = [(op_a, opname_a, outs_a, step_a), (op, opname, outs, step)]
-        else:
-            lines.append("_at = %d" % si)
-            call = "%s(%s)" % (kname, ", ".join(args))
-            if len(outs) == 0:
-                lines.append(call)
-            elif len(outs) == 1:
-                lines.append("%s = %s" % (outs[0], call))
-            else:
-                lines.append("%s, = %s" % (", ".join(outs), call))
-            done = [(op, opname, outs, step)]
-        dead = set()
-        for d_op, d_opname, d_outs, d_step in done:
-            if _CHECK_KERNELS:
-                for t, o in zip(_step_outputs(d_step), d_outs):
-                    if o != "_":
-                        oname = d_opname
-                        if t.op is not d_op:
-                            oname = "%s_x%d" % (d_opname, t.value_index)
-                            env[oname] = t.op
-                        lines.append("_chk(%s, %d, %s)" % (oname, t.value_index, o))
-            dead.update(names[t] for t in _step_inputs(d_step)
-                        if last_use.get(t) == si and t not in keep and names[t][0] == "v")
+                lines.append("_fut.result()")
+            si += len(lane_a) + len(lane_b)
+        # Inputs last used in this section (those made in a lane and used there only
+        # are deleted in the lane).
+        dead = {names[t] for step in lane_a + lane_b for t in _step_inputs(step)
+                if last_use.get(t) == k and t not in keep and t in names and names[t][0] == "v"
+                and not (lane_b and t in made_a)}
         if dead:
             lines.append("del " + ", ".join(sorted(dead)))
 
@@ -374,17 +369,74 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
     plan = _Plan()
     plan.fn = env["_plan"]
     plan.ops = env["_steps"]
-    # Which chains of ops run as one fused kernel, and which steps run two at a time
-    # (tuples of op names), for inspection.
+    # For inspection: which chains of ops run as one fused kernel (tuples of op names),
+    # and the two lanes of each section run on two threads (the calling thread's op
+    # names, the helper thread's).
     plan.fused = [tuple(op.name for op in s.ops) for s in steps if isinstance(s, _Fused)]
-    plan.paired = [tuple(_step_op(s).name for s in slot) for slot in slots if len(slot) == 2]
+    plan.parallel = [(tuple(_step_op(s).name for s in lane_a),
+                      tuple(_step_op(s).name for s in lane_b))
+                     for lane_a, lane_b in sections if lane_b]
     plan.feeds = list(feed_tensors)
     plan.feed_checks = [_feed_check(t) for t in feed_tensors]
     plan.copy_mask = [i for i, t in enumerate(fetch_tensors) if _may_alias_state(t, fed)]
     return plan
 
 
-# -- two steps at a time ---------------------------------------------------------------------------
+def _emit_lane_dels(lane, j, made, later, names, lines, indent):
+    # After step j of a lane: delete the intermediates made in the lane whose last use
+    # that was (not needed by a later section or fetched: `later`).
+    dead = {names[t] for t in _step_inputs(lane[j]) if t in made and t not in later
+            and names[t][0] == "v" and not any(t in _step_inputs(nxt) for nxt in lane[j + 1:])}
+    if dead:
+        lines.append(indent + "del " + ", ".join(sorted(dead)))
+
+
+def _emit_step(step, si, names, env, lines, indent, fed):
+    """Append to `lines` the code running step number `si` (a `_Fused` step or an op),
+    reading its inputs from the expressions `names`, and name its outputs there."""
+    if isinstance(step, _Fused):
+        op = step.ops[-1]
+        opname, kname = "op%d" % si, "k%d" % si
+        env[opname], env[kname] = op, step
+        args = [names[t] for t in step.inputs]
+    else:
+        op = step
+        if op._op_def.read_at_use and op._outputs[0] in names:
+            # A variable read run for its check only (a control input or target).
+            lines.append(indent + "_at = %d" % si)
+            lines.append(indent + names[op._outputs[0]])
+            return
+        opname, kname = "op%d" % si, "k%d" % si
+        env[opname] = op
+        env[kname] = op._op_def.compute
+        args = [names[t] for t in op._inputs]
+        args = (["ctx", opname] if op._op_def.needs_context else [opname]) + args
+    outs = []
+    for k, t in enumerate(_step_outputs(step)):
+        if t in fed:
+            outs.append("_")
+        else:
+            names[t] = "v%d_%d" % (si, t.value_index if k == 0 or t.op is op else 100 + k)
+            outs.append(names[t])
+    lines.append(indent + "_at = %d" % si)
+    call = "%s(%s)" % (kname, ", ".join(args))
+    if len(outs) == 0:
+        lines.append(indent + call)
+    elif len(outs) == 1:
+        lines.append(indent + "%s = %s" % (outs[0], call))
+    else:
+        lines.append(indent + "%s, = %s" % (", ".join(outs), call))
+    if _CHECK_KERNELS:
+        for t, o in zip(_step_outputs(step), outs):
+            if o != "_":
+                oname = opname
+                if t.op is not op:
+                    oname = "%s_x%d" % (opname, t.value_index)
+                    env[oname] = t.op
+                lines.append(indent + "_chk(%s, %d, %s)" % (oname, t.value_index, o))
+
+
+# -- two lanes at a time ---------------------------------------------------------------------------
 _helper = {"pool": None}
 _helper_lock = threading.Lock()
 
@@ -398,24 +450,17 @@ def _helper_pool():
     return _helper["pool"]
 
 
-def _run_pair(ka, args_a, op_a, kb, args_b, op_b):
-    """ka(*args_a) on this thread while kb(*args_b) runs on the helper thread (in a copy
-    of this thread's context: NumPy's error state applies there too), each with its
-    kernels on one thread (`kernels.budget`). Errors name their op (op_a, op_b); the
-    first step's error wins if both fail."""
-    future = _helper_pool().submit(contextvars.copy_context().run, _budget.call_single_threaded,
-                                   kb, *args_b)
-    try:
-        with _budget.one_thread():
-            ra = ka(*args_a)
-    except Exception as e:  # noqa: BLE001 - wrapped, naming the op
-        concurrent.futures.wait([future])
-        raise _wrap_error(op_a, e) from e
-    try:
-        rb = future.result()
-    except Exception as e:  # noqa: BLE001 - wrapped, naming the op
-        raise _wrap_error(op_b, e) from e
-    return ra, rb
+def _lane_start(fn, args):
+    """fn(*args) on the helper thread (in a copy of this thread's context: NumPy's error
+    state applies there too), with its kernels on one thread (`kernels.budget`)."""
+    return _helper_pool().submit(contextvars.copy_context().run, _budget.call_single_threaded,
+                                 fn, *args)
+
+
+def _lane_wait(future):
+    """Wait for the helper thread's lane when this thread's lane failed: its error is
+    raised, and the other lane still must not outlive the run."""
+    concurrent.futures.wait([future])
 
 
 def _step_op(step):
@@ -453,34 +498,58 @@ def _pairable(step, run_for_effect):
     return n is not None and _PAIR_MIN_ELEMENTS <= n <= _PAIR_MAX_ELEMENTS
 
 
-def _pair_steps(steps, fed, run_for_effect):
-    """`steps` as slots of one step, or two independent mid-sized steps to run at once.
+def _cost(step):
+    # What a step costs, roughly: the elements its inputs and outputs hold.
+    return _elements(list(_step_inputs(step)) + list(_step_outputs(step))) or 0
 
-    Greedy, in plan order: a pairable step takes as partner the first later pairable
-    step (within a short look-ahead) whose producers have all run already; the partner
-    moves up next to it, which keeps the order a valid one."""
+
+def _sections(steps, fed, run_for_effect):
+    """`steps` cut in sections run one after another: ([step], []) runs one step, with
+    all cores for its kernels; (lane_a, lane_b), two lists of mid-sized steps
+    (`_pairable`), runs lane_a on the calling thread while lane_b runs on the helper
+    thread, each in its own order, every kernel on one thread.
+
+    The steps of one lane depend on steps of earlier sections or of the same lane only,
+    so the lanes meet only at the section's end, and one hand-off to the helper thread
+    (~50 us to wake it on a virtual machine) serves the whole lane. Built greedily, in
+    plan order over a look-ahead window: a step whose producers inside the section are
+    all in one lane joins that lane; one with none joins the lane with less work so
+    far (`_cost`); one that needs both lanes, or a step left out, waits for a later
+    section. A section whose lighter lane would hold too little work to pay for the
+    hand-off is not made: the first step then runs alone.
+    """
     deps = _step_deps(steps, fed)
     pairable = {step for step in steps if _pairable(step, run_for_effect)}
     if len(pairable) < 2:
-        return [(s,) for s in steps]
-    done, slots = set(), []
+        return [([step], []) for step in steps]
+    done, sections = set(), []
     remaining = list(steps)
     while remaining:
-        a = remaining.pop(0)
-        partner = None
-        if a in pairable:
-            for b in remaining[:8]:
-                if b in pairable and deps[b] <= done:
-                    partner = b
-                    break
-        if partner is None:
-            slots.append((a,))
-            done.add(a)
-        else:
-            remaining.remove(partner)
-            slots.append((a, partner))
-            done.update((a, partner))
-    return slots
+        head = remaining[0]
+        lanes, load, lane_of, left_out = ([], []), [0, 0], {}, set()
+        if head in pairable:
+            for step in remaining[:_LOOKAHEAD]:
+                inside = deps[step] - done
+                if step not in pairable or inside & left_out or not inside <= lane_of.keys():
+                    left_out.add(step)
+                    continue
+                sides = {lane_of[d] for d in inside}
+                if len(sides) == 2:
+                    left_out.add(step)
+                    continue
+                lane = sides.pop() if sides else int(load[1] < load[0])
+                lanes[lane].append(step)
+                lane_of[step] = lane
+                load[lane] += _cost(step)
+        if min(load) < _PAIR_MIN_ELEMENTS:
+            sections.append(([head], []))
+            done.add(head)
+            remaining.pop(0)
+            continue
+        sections.append(lanes)
+        done.update(lane_of)
+        remaining = [step for step in remaining if step not in lane_of]
+    return sections
 
 
 # -- fusion ----------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Two independent mid-sized steps of a plan run at once (plan._pair_steps, _run_pair):
-same results, same errors, same silent inf/NaN as running them in order."""
+"""Independent mid-sized steps of a plan run on two threads at once, in sections of two
+lanes (plan._sections): same results, same errors, same silent inf/NaN as running them
+in order."""
 import threading
 import warnings
 
@@ -18,7 +19,7 @@ def _run(fetches, feeds=None, inter_op=True):
     try:
         with mg.Session() as sess:
             out = sess.run(fetches, feeds)
-            paired = [pair for entry in sess._cache.values() for pair in entry[0].paired]
+            paired = [lanes for entry in sess._cache.values() for lanes in entry[0].parallel]
     finally:
         plan_mod.INTER_OP = old
     return out, paired
@@ -43,6 +44,50 @@ def test_independent_steps_pair_and_match_sequential():
         np.testing.assert_array_equal(g, w)
 
 
+def test_chains_run_as_two_lanes():
+    # Two chains of products meet only at the sum: one section, a chain per lane, then
+    # the sum alone. Fetched: a lane-a intermediate and a lane-b result.
+    x = mg.placeholder(mg.float32, [N, N], name="x")
+    m1 = mg.matmul(x, x, name="m1")
+    m2 = mg.matmul(m1, x, name="m2")
+    n1 = mg.matmul(x, x, transpose_a=True, name="n1")
+    n2 = mg.matmul(n1, x, name="n2")
+    total = mg.add(m2, n2, name="total")
+    xv = np.random.RandomState(0).uniform(-1, 1, (N, N)).astype(np.float32)
+    fetches = [total, m1, n2]
+    got, parallel = _run(fetches, {x: xv})
+    want, none = _run(fetches, {x: xv}, inter_op=False)
+    assert parallel == [(("m1", "m2"), ("n1", "n2"))] and none == []
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)
+    np.testing.assert_allclose(got[0], xv @ xv @ xv + xv.T @ xv @ xv, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("failing", [("a2",), ("b2",), ("a2", "b2")])
+def test_error_in_a_later_step_of_either_lane_names_its_op(failing):
+    # The second step of a lane fails: the error names that op, as running in order
+    # does. When both lanes fail, the calling thread's lane wins (running in order
+    # raises whichever failing op it runs first; TF1, whichever fails first in time).
+    x = mg.placeholder(mg.int32, [N, N], name="x")
+    zeros = mg.placeholder(mg.int32, [N, N], name="zeros")
+    ones = mg.placeholder(mg.int32, [N, N], name="ones")
+    a2 = mg.floordiv(mg.matmul(x, x, name="a1"), zeros if "a2" in failing else ones, name="a2")
+    b2 = mg.floordiv(mg.matmul(x, x, transpose_b=True, name="b1"),
+                     zeros if "b2" in failing else ones, name="b2")
+    feeds = {x: np.ones((N, N), np.int32), zeros: np.zeros((N, N), np.int32),
+             ones: np.ones((N, N), np.int32)}
+    with mg.Session() as sess:
+        with pytest.raises(mg.errors.InvalidArgumentError) as lanes_err:
+            sess.run([a2, b2], feeds)
+        parallel = [p for entry in sess._cache.values() for p in entry[0].parallel]
+    assert parallel == [(("a1", "a2"), ("b1", "b2"))]
+    assert lanes_err.value.op.name == failing[0]
+    if len(failing) == 1:
+        with pytest.raises(mg.errors.InvalidArgumentError) as plain_err:
+            _run([a2, b2], feeds, inter_op=False)
+        assert str(lanes_err.value) == str(plain_err.value)
+
+
 def test_small_and_large_steps_are_not_paired():
     small = mg.placeholder(mg.float32, [10, 10])
     _, paired = _run([mg.exp(small), mg.sqrt(small)], {small: np.ones((10, 10), np.float32)})
@@ -57,8 +102,8 @@ def test_stateful_steps_are_not_paired():
     with mg.Session() as sess:
         sess.run(v.initializer)
         sess.run([assign, other], {x: np.ones((N, N), np.float32)})
-        paired = [p for entry in sess._cache.values() for p in entry[0].paired]
-    assert all("Assign" not in name for pair in paired for name in pair)
+        paired = [p for entry in sess._cache.values() for p in entry[0].parallel]
+    assert all("Assign" not in name for lanes in paired for lane in lanes for name in lane)
 
 
 @pytest.mark.parametrize("bad_first", [True, False])
@@ -72,8 +117,8 @@ def test_error_in_either_step_names_its_op(bad_first):
     with mg.Session() as sess:
         with pytest.raises(mg.errors.InvalidArgumentError) as paired_err:
             sess.run(fetches, feeds)
-        paired = [p for entry in sess._cache.values() for p in entry[0].paired]
-    assert paired == [("bad", "good") if bad_first else ("good", "bad")]
+        paired = [p for entry in sess._cache.values() for p in entry[0].parallel]
+    assert paired == [(("bad",), ("good",)) if bad_first else (("good",), ("bad",))]
     with pytest.raises(mg.errors.InvalidArgumentError) as plain_err:
         _run(fetches, feeds, inter_op=False)
     assert paired_err.value.op.name == "bad"
