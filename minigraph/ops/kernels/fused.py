@@ -11,17 +11,23 @@ the input is read from memory and only the output written.
 `matmul_rows` is the one driver: `A @ B (+ bias, activation)` where A is either an
 array or made tile by tile by a producer (`depthwise.row_producer`), the rows split into
 one contiguous part per thread (the BLAS pool of `_blas`), each part walked tile by
-tile. Every value equals what the unfused ops compute: the producer runs the same
-kernels, each output row of a product depends only on its own row of A, and the
-epilogue does the same one rounding per operation as BiasAdd and Relu.
+tile. A tile made by a producer is multiplied by our register-blocked kernel
+(`gemm.product`, when B's shape suits it), which adds the bias, applies the
+activation and writes each output block straight from registers; otherwise OpenBLAS
+multiplies into the output and the epilogue pass follows. The producer runs the same
+kernels as the unfused op, each output row of a product depends only on its own row
+of A, and the epilogue does the same one rounding per operation as BiasAdd and Relu:
+tiles and thread splits change no value, and the result equals the unfused ops'
+whenever their product adds its terms in the same order (OpenBLAS, like `gemm`, adds
+in increasing k up to its block depth, a few hundred; bit for bit in the tests).
 
-A large output (`_STREAM_BYTES`) goes through a scratch tile: the product writes the
-tile (in cache), the epilogue writes it to the output with non-temporal stores, which
-skip reading each output line into the cache before overwriting it.
+A large output (`_STREAM_BYTES`) is written with non-temporal stores, which skip
+reading each output line into the cache before overwriting it: by `gemm` directly, or
+by the epilogue from a scratch tile the OpenBLAS product wrote (in cache).
 """
 import numpy as np
 
-from minigraph.ops.kernels import _alloc, _blas, simd
+from minigraph.ops.kernels import _alloc, _blas, gemm, simd
 from minigraph.ops.kernels._jit import jit
 
 # Tile of A: big enough that per-tile calls (producer, gemm, epilogue: ~10 us each) stay
@@ -158,10 +164,13 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None, a_out=N
 
     stream = k > 0 and _streamable(out)
     stream_a = a_out is not None and _streamable(a_out)
+    # A tile made by `fill` is in cache: our kernel multiplies it and writes the output
+    # with its epilogue straight from registers (`gemm`).
+    direct = fill is not None and gemm.fits(b, out)
 
     def run(g0, g1):
         buf = None if fill is None else _alloc.aligned((tile * group, k), dtype)
-        scratch = _alloc.aligned((tile * group, n), dtype) if stream else None
+        scratch = _alloc.aligned((tile * group, n), dtype) if stream and not direct else None
         for t0 in range(g0, g1, tile):
             t1 = min(g1, t0 + tile)
             lo, hi = t0 * group, t1 * group
@@ -175,6 +184,9 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None, a_out=N
             o = out[lo:hi]
             if k == 0:
                 o[...] = 0
+            elif direct:
+                gemm.product(rows, b, o, bias if has_bias else None, code, stream)
+                continue
             elif stream:
                 s = scratch[:hi - lo]
                 _blas._gemm(False, rows, b, s)

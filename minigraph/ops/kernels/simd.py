@@ -11,9 +11,9 @@ a Zen 5 core).
 
 `Vec` is a numba type whose value is an LLVM vector `<16 x float>` / `<8 x double>`
 (held in a register, like any scalar local). The intrinsics load and store it at an
-element index of a contiguous array, multiply-add three vectors in one rounding
-(`llvm.fma`, the same rounding as the scalar kernels' FMA), add two, and make a zero
-vector.
+element index of a contiguous array, broadcast one element to every lane, multiply-add
+three vectors in one rounding (`llvm.fma`, the same rounding as the scalar kernels'
+FMA), add two, apply Relu or Relu6, and make a zero vector.
 On CPUs without 512-bit registers LLVM splits each operation into narrower ones.
 
 These are compile-time constructs: kernels using them cannot run under
@@ -149,6 +149,56 @@ def vzero(typingctx, arr):
     def codegen(context, builder, sig, args):
         return ir.Constant(_llvm_type(vec), None)
     return vec(arr), codegen
+
+
+@intrinsic
+def vbroadcast(typingctx, arr, idx):
+    """The vector with arr[idx] in every lane (one broadcast load)."""
+    if not _float_array(arr) or not isinstance(idx, types.Integer):
+        return None
+    vec = Vec(arr.dtype)
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        value = builder.load(builder.gep(ary.data, [i]))
+        vt = _llvm_type(vec)
+        undef = ir.Constant(vt, ir.Undefined)
+        one = builder.insert_element(undef, value, ir.Constant(ir.IntType(32), 0))
+        mask = ir.Constant(ir.VectorType(ir.IntType(32), vec.lanes), [0] * vec.lanes)
+        return builder.shuffle_vector(one, undef, mask)
+    return vec(arr, idx), codegen
+
+
+def _splat(vec, value):
+    return ir.Constant(_llvm_type(vec), [ir.Constant(_llvm_type(vec).element, value)] * vec.lanes)
+
+
+@intrinsic
+def vrelu(typingctx, a):
+    """Lane by lane: 0 where a <= 0 (-0 too), else a (NaN stays NaN): the fused
+    epilogues' Relu."""
+    if not isinstance(a, Vec):
+        return None
+
+    def codegen(context, builder, sig, args):
+        zero = _splat(a, 0.0)
+        return builder.select(builder.fcmp_ordered("<=", args[0], zero), zero, args[0])
+    return a(a), codegen
+
+
+@intrinsic
+def vrelu6(typingctx, a):
+    """Lane by lane: 0 where a < 0, 6 where a > 6, else a (-0 and NaN unchanged): the
+    fused epilogues' Relu6."""
+    if not isinstance(a, Vec):
+        return None
+
+    def codegen(context, builder, sig, args):
+        zero, six = _splat(a, 0.0), _splat(a, 6.0)
+        v = builder.select(builder.fcmp_ordered(">", args[0], six), six, args[0])
+        return builder.select(builder.fcmp_ordered("<", args[0], zero), zero, v)
+    return a(a), codegen
 
 
 def lanes(dtype):

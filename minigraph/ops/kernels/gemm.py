@@ -1,0 +1,142 @@
+"""Matrix products A @ B whose B is small, as the conv kernels make them: one numba kernel.
+
+The products of a convolution network are tall and thin: A has a row per pixel (tens
+of thousands), B is the filter (C x F, a few hundred by a few hundred). OpenBLAS packs
+A and B into its own layouts on every call, which for such shapes costs a good part of
+the product: on a Zen 5 core its float32 kernel ran at 200-230 GFLOP/s on them. This
+kernel reads A and B where they are and keeps a 6 x 2-vector block of the output in
+twelve registers while it walks k: per step, two vectors of B, six broadcast elements
+of A, twelve fused multiply-adds. It ran at 260-273 GFLOP/s on the same core for every
+K from 16 to 1024 and N from 32 to 512 (the core's peak, two 16-lane FMAs a cycle), as
+long as B stays in the L2 cache (`usable`).
+
+Each output element is the sum over k in increasing order, one FMA per term: the same
+additions in the same order for every row, whichever thread runs it and however the
+rows are cut. The output block can take the bias and activation of a fused epilogue
+in registers, and be written with non-temporal stores (straight to memory, for outputs
+larger than the caches), so the output is written once and never read back.
+"""
+import numpy as np
+
+from minigraph.ops.kernels import simd
+from minigraph.ops.kernels._jit import jit, jit_inline
+
+# B (k x n) must fit in L2 with room for rows of A: every block of six rows reads all of
+# it. (Measured on a 1 MB L2; beyond this OpenBLAS's blocking wins.)
+_MAX_B_BYTES = 256 << 10
+
+ROWS = 6  # rows of A (and of the output) per register block
+
+
+def usable(a, b, out):
+    """Whether `product` runs out = a @ b: float32/float64 C-contiguous arrays of one
+    dtype, a [m, k], b [k, n] with n a multiple of two vectors and B small (`fits`)."""
+    return (fits(b, out) and a.dtype == out.dtype and a.ndim == 2 and a.flags.c_contiguous
+            and a.shape == (out.shape[0], b.shape[0]))
+
+
+def fits(b, out):
+    """`usable` but for A: b [k, n] and out [m, n] C-contiguous, of one float dtype,
+    n a multiple of two vectors, k > 0, B at most `_MAX_B_BYTES`, and the kernels
+    compiled (not NUMBA_DISABLE_JIT)."""
+    dtype = out.dtype
+    return (dtype in (np.float32, np.float64) and b.dtype == dtype and b.ndim == 2
+            and out.ndim == 2 and b.shape[1] == out.shape[1] and b.shape[0] > 0
+            and out.shape[1] % (2 * simd.lanes(dtype)) == 0 and b.nbytes <= _MAX_B_BYTES
+            and b.flags.c_contiguous and out.flags.c_contiguous and simd.available())
+
+
+def product(a, b, out, bias=None, act=0, stream=False):
+    """out[...] = a @ b (+ bias[n], then Relu (act 1) or Relu6 (act 2)), on the calling
+    thread; with `stream`, out (64-byte aligned, rows whole vectors) is written with
+    non-temporal stores. Needs `usable(a, b, out)`."""
+    if bias is None:
+        _plain(a, b, out, np.zeros(0, out.dtype), act, stream)
+    else:
+        _biased(a, b, out, bias, act, stream)
+    return out
+
+
+@jit_inline
+def _finish(of, o, v, bias, j, has_bias, act, stream):
+    # Output vector v to of[o:], after the epilogue (bias[j:], activation).
+    if has_bias:
+        v = simd.vadd(v, simd.vload(bias, j))
+    if act == 1:
+        v = simd.vrelu(v)
+    elif act == 2:
+        v = simd.vrelu6(v)
+    if stream:
+        simd.vstore_stream(of, o, v)
+    else:
+        simd.vstore(of, o, v)
+
+
+@jit
+def _plain(a, b, out, bias, act, stream):
+    _product(a, b, out, bias, False, act, stream)
+
+
+@jit
+def _biased(a, b, out, bias, act, stream):
+    # Its own compiled copy: with the bias test inside the one kernel, LLVM made the
+    # whole product half as fast (120 against 250 GFLOP/s).
+    _product(a, b, out, bias, True, act, stream)
+
+
+@jit_inline
+def _product(a, b, out, bias, has_bias, act, stream):
+    m, k = a.shape
+    n = b.shape[1]
+    af = a.reshape(-1)
+    bf = b.reshape(-1)
+    of = out.reshape(-1)
+    step = simd.VECTOR_BYTES // out.itemsize
+    z = simd.vzero(bf)
+    full = m - m % 6
+    for i0 in range(0, full, 6):
+        r0, r1, r2, r3, r4, r5 = i0 * k, (i0 + 1) * k, (i0 + 2) * k, (i0 + 3) * k, \
+            (i0 + 4) * k, (i0 + 5) * k
+        for j0 in range(0, n, 2 * step):
+            c00, c01, c10, c11, c20, c21 = z, z, z, z, z, z
+            c30, c31, c40, c41, c50, c51 = z, z, z, z, z, z
+            for kk in range(k):
+                b0 = simd.vload(bf, kk * n + j0)
+                b1 = simd.vload(bf, kk * n + j0 + step)
+                a0 = simd.vbroadcast(af, r0 + kk)
+                c00, c01 = simd.vfma(a0, b0, c00), simd.vfma(a0, b1, c01)
+                a1 = simd.vbroadcast(af, r1 + kk)
+                c10, c11 = simd.vfma(a1, b0, c10), simd.vfma(a1, b1, c11)
+                a2 = simd.vbroadcast(af, r2 + kk)
+                c20, c21 = simd.vfma(a2, b0, c20), simd.vfma(a2, b1, c21)
+                a3 = simd.vbroadcast(af, r3 + kk)
+                c30, c31 = simd.vfma(a3, b0, c30), simd.vfma(a3, b1, c31)
+                a4 = simd.vbroadcast(af, r4 + kk)
+                c40, c41 = simd.vfma(a4, b0, c40), simd.vfma(a4, b1, c41)
+                a5 = simd.vbroadcast(af, r5 + kk)
+                c50, c51 = simd.vfma(a5, b0, c50), simd.vfma(a5, b1, c51)
+            o = i0 * n + j0
+            _finish(of, o, c00, bias, j0, has_bias, act, stream)
+            _finish(of, o + step, c01, bias, j0 + step, has_bias, act, stream)
+            _finish(of, o + n, c10, bias, j0, has_bias, act, stream)
+            _finish(of, o + n + step, c11, bias, j0 + step, has_bias, act, stream)
+            _finish(of, o + 2 * n, c20, bias, j0, has_bias, act, stream)
+            _finish(of, o + 2 * n + step, c21, bias, j0 + step, has_bias, act, stream)
+            _finish(of, o + 3 * n, c30, bias, j0, has_bias, act, stream)
+            _finish(of, o + 3 * n + step, c31, bias, j0 + step, has_bias, act, stream)
+            _finish(of, o + 4 * n, c40, bias, j0, has_bias, act, stream)
+            _finish(of, o + 4 * n + step, c41, bias, j0 + step, has_bias, act, stream)
+            _finish(of, o + 5 * n, c50, bias, j0, has_bias, act, stream)
+            _finish(of, o + 5 * n + step, c51, bias, j0 + step, has_bias, act, stream)
+    for i in range(full, m):
+        r = i * k
+        for j0 in range(0, n, 2 * step):
+            c0, c1 = z, z
+            for kk in range(k):
+                ai = simd.vbroadcast(af, r + kk)
+                c0 = simd.vfma(ai, simd.vload(bf, kk * n + j0), c0)
+                c1 = simd.vfma(ai, simd.vload(bf, kk * n + j0 + step), c1)
+            _finish(of, i * n + j0, c0, bias, j0, has_bias, act, stream)
+            _finish(of, i * n + j0 + step, c1, bias, j0 + step, has_bias, act, stream)
+    if stream:
+        simd.sfence()
