@@ -11,8 +11,8 @@ the input is read from memory and only the output written.
 `matmul_rows` is the one driver: `A @ B (+ bias, activation)` where A is either an
 array or made tile by tile by a producer (`depthwise.row_producer`), the rows split into
 one contiguous part per thread (the BLAS pool of `_blas`), each part walked tile by
-tile. A tile made by a producer is multiplied by our register-blocked kernel
-(`gemm.product`, when B's shape suits it), which adds the bias, applies the
+tile. Each tile is multiplied by our register-blocked kernel (`gemm.product`, when
+B's shape suits it), which adds the bias, applies the
 activation and writes each output block straight from registers; otherwise OpenBLAS
 multiplies into the output and the epilogue pass follows. The producer runs the same
 kernels as the unfused op, each output row of a product depends only on its own row
@@ -164,9 +164,9 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None, a_out=N
 
     stream = k > 0 and _streamable(out)
     stream_a = a_out is not None and _streamable(a_out)
-    # A tile made by `fill` is in cache: our kernel multiplies it and writes the output
-    # with its epilogue straight from registers (`gemm`).
-    direct = fill is not None and gemm.fits(b, out)
+    # Our kernel (`gemm`) multiplies when B's shape suits it and writes the output with
+    # its epilogue straight from registers.
+    direct = gemm.fits(b, out) and (fill is not None or gemm.usable(a, b, out))
 
     def run(g0, g1):
         buf = None if fill is None else _alloc.aligned((tile * group, k), dtype)

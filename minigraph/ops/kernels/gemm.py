@@ -94,7 +94,12 @@ def _product(a, b, out, bias, has_bias, act, stream):
     step = simd.VECTOR_BYTES // out.itemsize
     z = simd.vzero(bf)
     full = m - m % 6
+    ahead = 2 * 6 * k  # prefetch A two blocks of rows ahead
     for i0 in range(0, full, 6):
+        p0 = i0 * k + ahead
+        if p0 + 6 * k <= m * k:
+            for p in range(p0, p0 + 6 * k, step):
+                simd.prefetch(af, p)
         r0, r1, r2, r3, r4, r5 = i0 * k, (i0 + 1) * k, (i0 + 2) * k, (i0 + 3) * k, \
             (i0 + 4) * k, (i0 + 5) * k
         for j0 in range(0, n, 2 * step):

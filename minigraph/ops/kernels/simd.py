@@ -201,6 +201,28 @@ def vrelu6(typingctx, a):
     return a(a), codegen
 
 
+@intrinsic
+def prefetch(typingctx, arr, idx):
+    """Ask for the cache line holding arr[idx] to be brought into the caches (a hint:
+    never faults, never waits)."""
+    if not _float_array(arr) or not isinstance(idx, types.Integer):
+        return None
+
+    def codegen(context, builder, sig, args):
+        ary = context.make_array(sig.args[0])(context, builder, args[0])
+        i = context.cast(builder, args[1], sig.args[1], types.intp)
+        i8p = ir.IntType(8).as_pointer()
+        ptr = builder.bitcast(builder.gep(ary.data, [i]), i8p)
+        i32 = ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
+            "llvm.prefetch.p0i8")
+        # read, high locality, data cache
+        builder.call(fn, [ptr, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+    return types.none(arr, idx), codegen
+
+
 def lanes(dtype):
     """Elements of `dtype` in one vector."""
     return VECTOR_BYTES // dtype.itemsize
