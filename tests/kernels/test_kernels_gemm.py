@@ -79,6 +79,37 @@ def test_sums_in_increasing_k():
     np.testing.assert_array_equal(out, np.zeros((1, 32), np.float32))
 
 
+@settings(max_examples=40, deadline=None)
+@given(m=st.sampled_from([1, 5, 31, 32, 33, 100, 1025, 2100]), p=st.integers(1, 20),
+       blocks=st.integers(1, 2), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2 ** 16))
+def test_product_tn_against_numpy(m, p, blocks, dtype, seed):
+    # a.T @ b summed over m rows: passes of 32 rows, sums of 32 passes flushed into
+    # the output (m = 1025 and 2100 cross a flush), the last pass short, output rows in
+    # blocks of six and the rest one by one.
+    rng = np.random.RandomState(seed)
+    n = blocks * 2 * simd.lanes(np.dtype(dtype))
+    a = _aligned(rng, (m, p), dtype)
+    b = _aligned(rng, (m, n), dtype)
+    out = np.full((p, n), np.nan, dtype)
+    assert gemm.usable_tn(a, b, out)
+    gemm.product_tn(a, b, out)
+    want = a.T.astype(np.float64) @ b.astype(np.float64)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, want, rtol=tol, atol=tol * np.sqrt(m))
+
+
+def test_product_tn_long_sums_stay_accurate():
+    # 100k rows of float32: two-level sums keep the error near the data's rounding.
+    rng = np.random.RandomState(7)
+    a = rng.uniform(-0.5, 0.5, (100003, 12)).astype(np.float32)
+    b = rng.uniform(-0.5, 0.5, (100003, 32)).astype(np.float32)
+    out = np.empty((12, 32), np.float32)
+    gemm.product_tn(a, b, out)
+    want = a.T.astype(np.float64) @ b.astype(np.float64)
+    assert np.abs(out - want).max() < 1e-4
+
+
 def test_usable():
     f32 = np.zeros((10, 8), np.float32)
     b = np.zeros((8, 32), np.float32)
@@ -91,6 +122,13 @@ def test_usable():
     assert not gemm.usable(f32, np.zeros((8, 64), np.float32)[:, ::2], out)
     big = np.zeros((2048, 64), np.float32)  # 512 KB: beyond what stays in L2 with A
     assert not gemm.usable(np.zeros((10, 2048), np.float32), big, np.zeros((10, 64), np.float32))
+    rows = np.zeros((100, 8), np.float32)
+    assert gemm.usable_tn(rows, np.zeros((100, 32), np.float32), np.zeros((8, 32), np.float32))
+    assert not gemm.usable_tn(rows, np.zeros((100, 48), np.float32), np.zeros((8, 48), np.float32))
+    assert not gemm.usable_tn(rows, np.zeros((99, 32), np.float32), np.zeros((8, 32), np.float32))
+    assert not gemm.usable_tn(rows[:0], np.zeros((0, 32), np.float32), np.zeros((8, 32), np.float32))
+    assert not gemm.usable_tn(np.zeros((100, 2048), np.float32), np.zeros((100, 64), np.float32),
+                              big)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -271,11 +271,13 @@ def _gemm(trans_a, a, b, out):
     """out = op(a) @ b: by our register-blocked kernel when the shapes suit it (`gemm`:
     a small B, faster than OpenBLAS there), else by the private library when it can,
     else by NumPy."""
-    if not trans_a:
-        from minigraph.ops.kernels import gemm as kernel  # imports numba: not at import
-        if kernel.usable(a, b, out):
-            kernel.product(a, b, out)
-            return
+    from minigraph.ops.kernels import gemm as kernel  # imports numba: not at import
+    if trans_a and kernel.usable_tn(a, b, out):
+        kernel.product_tn(a, b, out)
+        return
+    if not trans_a and kernel.usable(a, b, out):
+        kernel.product(a, b, out)
+        return
     gemm = _state["gemm"]
     fn = None if gemm is None else gemm.get(out.dtype)
     if fn is None or a.dtype != out.dtype or b.dtype != out.dtype or not (
