@@ -1,9 +1,9 @@
 """How many threads a kernel may use: all of them, or one while steps run side by side.
 
-A session may run two independent mid-sized ops at once, one on the calling thread and
-one on a helper thread (`framework/plan.py`, TF's inter-op parallelism). Each of those
-ops then must use a single thread: a numba kernel or a matrix product splitting itself
-over both cores as well would put four busy threads on two cores. The plan marks such
+A session may run two lanes of independent mid-sized ops at once, one on the calling
+thread and one on a helper thread (`framework/plan.py`, TF's inter-op parallelism).
+Each of those ops then must use a single thread: a numba kernel or a matrix product
+splitting itself over both cores as well would put four busy threads on two cores. The plan marks such
 steps with `one_thread()`; `_jit.threads_for` and `_blas` ask `single_threaded()`.
 
 A context variable, so the mark follows each thread (and context copies) on its own;
