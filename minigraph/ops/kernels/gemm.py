@@ -99,6 +99,25 @@ def _finish(of, o, v, bias, j, has_bias, act, stream):
         simd.vstore(of, o, v)
 
 
+@jit_inline
+def _step(af, i, d, b0, b1, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51):
+    # One k step of the 6 x 2-vector block: elements af[i + r*d] (r = 0..5) broadcast,
+    # times the two vectors b0, b1 of B, added into the twelve accumulators.
+    a0 = simd.vbroadcast(af, i)
+    c00, c01 = simd.vfma(a0, b0, c00), simd.vfma(a0, b1, c01)
+    a1 = simd.vbroadcast(af, i + d)
+    c10, c11 = simd.vfma(a1, b0, c10), simd.vfma(a1, b1, c11)
+    a2 = simd.vbroadcast(af, i + 2 * d)
+    c20, c21 = simd.vfma(a2, b0, c20), simd.vfma(a2, b1, c21)
+    a3 = simd.vbroadcast(af, i + 3 * d)
+    c30, c31 = simd.vfma(a3, b0, c30), simd.vfma(a3, b1, c31)
+    a4 = simd.vbroadcast(af, i + 4 * d)
+    c40, c41 = simd.vfma(a4, b0, c40), simd.vfma(a4, b1, c41)
+    a5 = simd.vbroadcast(af, i + 5 * d)
+    c50, c51 = simd.vfma(a5, b0, c50), simd.vfma(a5, b1, c51)
+    return c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51
+
+
 @jit
 def _plain(a, b, out, bias, act, stream):
     _product(a, b, out, bias, False, act, stream)
@@ -127,26 +146,14 @@ def _product(a, b, out, bias, has_bias, act, stream):
         if p0 + 6 * k <= m * k:
             for p in range(p0, p0 + 6 * k, step):
                 simd.prefetch(af, p)
-        r0, r1, r2, r3, r4, r5 = i0 * k, (i0 + 1) * k, (i0 + 2) * k, (i0 + 3) * k, \
-            (i0 + 4) * k, (i0 + 5) * k
         for j0 in range(0, n, 2 * step):
             c00, c01, c10, c11, c20, c21 = z, z, z, z, z, z
             c30, c31, c40, c41, c50, c51 = z, z, z, z, z, z
             for kk in range(k):
-                b0 = simd.vload(bf, kk * n + j0)
-                b1 = simd.vload(bf, kk * n + j0 + step)
-                a0 = simd.vbroadcast(af, r0 + kk)
-                c00, c01 = simd.vfma(a0, b0, c00), simd.vfma(a0, b1, c01)
-                a1 = simd.vbroadcast(af, r1 + kk)
-                c10, c11 = simd.vfma(a1, b0, c10), simd.vfma(a1, b1, c11)
-                a2 = simd.vbroadcast(af, r2 + kk)
-                c20, c21 = simd.vfma(a2, b0, c20), simd.vfma(a2, b1, c21)
-                a3 = simd.vbroadcast(af, r3 + kk)
-                c30, c31 = simd.vfma(a3, b0, c30), simd.vfma(a3, b1, c31)
-                a4 = simd.vbroadcast(af, r4 + kk)
-                c40, c41 = simd.vfma(a4, b0, c40), simd.vfma(a4, b1, c41)
-                a5 = simd.vbroadcast(af, r5 + kk)
-                c50, c51 = simd.vfma(a5, b0, c50), simd.vfma(a5, b1, c51)
+                c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51 = _step(
+                    af, i0 * k + kk, k, simd.vload(bf, kk * n + j0),
+                    simd.vload(bf, kk * n + j0 + step),
+                    c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
             o = i0 * n + j0
             _finish(of, o, c00, bias, j0, has_bias, act, stream)
             _finish(of, o + step, c01, bias, j0 + step, has_bias, act, stream)
@@ -214,21 +221,10 @@ def _product_tn(a, b, out):
                 c00, c01, c10, c11, c20, c21 = z, z, z, z, z, z
                 c30, c31, c40, c41, c50, c51 = z, z, z, z, z, z
                 for r in range(r0, r1):
-                    ra = r * p + c0
-                    b0 = simd.vload(bf, r * n + j0)
-                    b1 = simd.vload(bf, r * n + j0 + step)
-                    a0 = simd.vbroadcast(af, ra)
-                    c00, c01 = simd.vfma(a0, b0, c00), simd.vfma(a0, b1, c01)
-                    a1 = simd.vbroadcast(af, ra + 1)
-                    c10, c11 = simd.vfma(a1, b0, c10), simd.vfma(a1, b1, c11)
-                    a2 = simd.vbroadcast(af, ra + 2)
-                    c20, c21 = simd.vfma(a2, b0, c20), simd.vfma(a2, b1, c21)
-                    a3 = simd.vbroadcast(af, ra + 3)
-                    c30, c31 = simd.vfma(a3, b0, c30), simd.vfma(a3, b1, c31)
-                    a4 = simd.vbroadcast(af, ra + 4)
-                    c40, c41 = simd.vfma(a4, b0, c40), simd.vfma(a4, b1, c41)
-                    a5 = simd.vbroadcast(af, ra + 5)
-                    c50, c51 = simd.vfma(a5, b0, c50), simd.vfma(a5, b1, c51)
+                    c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51 = _step(
+                        af, r * p + c0, 1, simd.vload(bf, r * n + j0),
+                        simd.vload(bf, r * n + j0 + step),
+                        c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
                 o = c0 * n + j0
                 _accumulate(part, o, c00, c01, step)
                 _accumulate(part, o + n, c10, c11, step)
