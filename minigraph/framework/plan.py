@@ -309,10 +309,7 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
                 for t in _step_inputs(step):
                     if t not in made_b and t not in outside:
                         outside.append(t)
-            later = set(keep)
-            for lane_a2, lane_b2 in sections[k + 1:]:
-                for step in lane_a2 + lane_b2:
-                    later.update(_step_inputs(step))
+            later = {t for t in made_b if t in keep or last_use.get(t, -1) > k}
             names_b = dict(names)
             for i, t in enumerate(outside):
                 names_b[t] = "a%d" % i
@@ -336,6 +333,7 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
             lines.append("try:")
             lines.append("    with _one():")
             made_a = {t for step in lane_a for t in _step_outputs(step)}
+            later.update(t for t in made_a if t in keep or last_use.get(t, -1) > k)
             for j, step in enumerate(lane_a):
                 _emit_step(step, si + j, names, env, lines, "        ", fed)
                 _emit_lane_dels(lane_a, j, made_a, later, names, lines, "        ")
@@ -384,7 +382,7 @@ def _compile_plan(graph, fetch_tensors, target_ops, feed_tensors):
 
 def _emit_lane_dels(lane, j, made, later, names, lines, indent):
     # After step j of a lane: delete the intermediates made in the lane whose last use
-    # that was (not needed by a later section or fetched: `later`).
+    # that was (`later`: those needed by a later section or fetched).
     dead = {names[t] for t in _step_inputs(lane[j]) if t in made and t not in later
             and names[t][0] == "v" and not any(t in _step_inputs(nxt) for nxt in lane[j + 1:])}
     if dead:

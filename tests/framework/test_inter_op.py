@@ -157,3 +157,39 @@ def test_concurrent_runs_with_pairs():
         for t in threads:
             t.join()
     assert errors == []
+
+
+def test_each_lane_runs_in_order_on_its_own_thread_with_one_kernel_thread():
+    # Steps of a lane run one after another on one thread (the calling thread for the
+    # first lane, the helper for the second), every kernel told to stay on one thread
+    # (`kernels.budget`); run in order, kernels may use every core.
+    from minigraph.framework.registry import Op, make_tensor
+    from minigraph.ops.kernels import budget
+
+    seen = []
+
+    class _Probe(Op):
+        type = "TestLaneProbe"
+
+        def infer(self, op):
+            return [(op.inputs[0].dtype, op.inputs[0].shape)]
+
+        def compute(self, op, x):
+            seen.append((op.name, threading.get_ident(), budget.single_threaded()))
+            return x + 1
+
+    x = mg.placeholder(mg.float32, [N, N], name="x")
+    a2 = make_tensor("TestLaneProbe", [make_tensor("TestLaneProbe", [x], None, "a1")], None, "a2")
+    b2 = make_tensor("TestLaneProbe", [make_tensor("TestLaneProbe", [x], None, "b1")], None, "b2")
+    xv = np.zeros((N, N), np.float32)
+    got, parallel = _run([a2, b2], {x: xv})
+    assert parallel == [(("a1", "a2"), ("b1", "b2"))]
+    np.testing.assert_array_equal(got[0], xv + 2)
+    np.testing.assert_array_equal(got[1], xv + 2)
+    threads = {name: ident for name, ident, _ in seen}
+    assert threads["a1"] == threads["a2"] == threading.get_ident() != threads["b1"] == threads["b2"]
+    assert [name for name, _, _ in seen if name[0] == "b"] == ["b1", "b2"]
+    assert all(one for _, _, one in seen)
+    del seen[:]
+    _, none = _run([a2, b2], {x: xv}, inter_op=False)
+    assert none == [] and not any(one for _, _, one in seen)
