@@ -110,6 +110,25 @@ def test_product_tn_long_sums_stay_accurate():
     assert np.abs(out - want).max() < 1e-4
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_product_without_bias_adds_nothing(dtype):
+    # Without a bias the kernel adds -0.0, which changes no value: exact integer sums,
+    # +0 where they cancel, NaN and infinities through, as NumPy's product gives them.
+    rng = np.random.RandomState(9)
+    n = 2 * simd.lanes(np.dtype(dtype))
+    a = rng.randint(-3, 4, (9, 7)).astype(dtype)
+    b = rng.randint(-3, 4, (7, n)).astype(dtype)
+    a[1] = 0.0
+    a[2, 0] = np.nan
+    a[3, 0] = np.inf
+    out = np.empty((9, n), dtype)
+    gemm.product(a, b, out)
+    with np.errstate(invalid="ignore"):  # inf * 0 in the reference
+        want = a @ b
+    np.testing.assert_array_equal(out, want)
+    assert np.array_equal(np.signbit(out), np.signbit(want)) and not np.signbit(out[1]).any()
+
+
 def test_usable():
     f32 = np.zeros((10, 8), np.float32)
     b = np.zeros((8, 32), np.float32)

@@ -24,6 +24,8 @@ and however the rows are cut. The output block can take the bias and activation 
 in registers, and be written with non-temporal stores (straight to memory, for outputs
 larger than the caches), so the output is written once and never read back.
 """
+import functools
+
 import numpy as np
 
 from minigraph.ops.kernels import simd
@@ -78,17 +80,24 @@ def product(a, b, out, bias=None, act=0, stream=False):
     thread; with `stream`, out (64-byte aligned, rows whole vectors) is written with
     non-temporal stores. Needs `usable(a, b, out)`."""
     if bias is None:
-        _plain(a, b, out, np.zeros(0, out.dtype), act, stream)
-    else:
-        _biased(a, b, out, bias, act, stream)
+        bias = _negative_zeros(out.shape[1], out.dtype)
+    _product(a, b, out, bias, act, stream)
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _negative_zeros(n, dtype):
+    # The bias of a product without one: v + (-0.0) is v for every v, -0.0 and NaN
+    # included, so one compiled kernel serves both (a second, bias-free copy had doubled
+    # the compile time for no measured speed). Left writeable, as a user's bias is: a
+    # read-only array is another argument type, compiled once more. Never handed out.
+    return np.full(n, -0.0, dtype)
+
+
 @jit_inline
-def _finish(of, o, v, bias, j, has_bias, act, stream):
+def _finish(of, o, v, bias, j, act, stream):
     # Output vector v to of[o:], after the epilogue (bias[j:], activation).
-    if has_bias:
-        v = simd.vadd(v, simd.vload(bias, j))
+    v = simd.vadd(v, simd.vload(bias, j))
     if act == 1:
         v = simd.vrelu(v)
     elif act == 2:
@@ -119,19 +128,10 @@ def _step(af, i, d, b0, b1, c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c5
 
 
 @jit
-def _plain(a, b, out, bias, act, stream):
-    _product(a, b, out, bias, False, act, stream)
-
-
-@jit
-def _biased(a, b, out, bias, act, stream):
-    # Its own compiled copy: with the bias test inside the one kernel, LLVM made the
-    # whole product half as fast (120 against 250 GFLOP/s).
-    _product(a, b, out, bias, True, act, stream)
-
-
-@jit_inline
-def _product(a, b, out, bias, has_bias, act, stream):
+def _product(a, b, out, bias, act, stream):
+    # The bias is added in registers whatever it is (`_negative_zeros` when there is
+    # none): a test for it inside the kernel made LLVM compile the whole product half as
+    # fast (120 against 250 GFLOP/s).
     m, k = a.shape
     n = b.shape[1]
     af = a.reshape(-1)
@@ -155,18 +155,18 @@ def _product(a, b, out, bias, has_bias, act, stream):
                     simd.vload(bf, kk * n + j0 + step),
                     c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
             o = i0 * n + j0
-            _finish(of, o, c00, bias, j0, has_bias, act, stream)
-            _finish(of, o + step, c01, bias, j0 + step, has_bias, act, stream)
-            _finish(of, o + n, c10, bias, j0, has_bias, act, stream)
-            _finish(of, o + n + step, c11, bias, j0 + step, has_bias, act, stream)
-            _finish(of, o + 2 * n, c20, bias, j0, has_bias, act, stream)
-            _finish(of, o + 2 * n + step, c21, bias, j0 + step, has_bias, act, stream)
-            _finish(of, o + 3 * n, c30, bias, j0, has_bias, act, stream)
-            _finish(of, o + 3 * n + step, c31, bias, j0 + step, has_bias, act, stream)
-            _finish(of, o + 4 * n, c40, bias, j0, has_bias, act, stream)
-            _finish(of, o + 4 * n + step, c41, bias, j0 + step, has_bias, act, stream)
-            _finish(of, o + 5 * n, c50, bias, j0, has_bias, act, stream)
-            _finish(of, o + 5 * n + step, c51, bias, j0 + step, has_bias, act, stream)
+            _finish(of, o, c00, bias, j0, act, stream)
+            _finish(of, o + step, c01, bias, j0 + step, act, stream)
+            _finish(of, o + n, c10, bias, j0, act, stream)
+            _finish(of, o + n + step, c11, bias, j0 + step, act, stream)
+            _finish(of, o + 2 * n, c20, bias, j0, act, stream)
+            _finish(of, o + 2 * n + step, c21, bias, j0 + step, act, stream)
+            _finish(of, o + 3 * n, c30, bias, j0, act, stream)
+            _finish(of, o + 3 * n + step, c31, bias, j0 + step, act, stream)
+            _finish(of, o + 4 * n, c40, bias, j0, act, stream)
+            _finish(of, o + 4 * n + step, c41, bias, j0 + step, act, stream)
+            _finish(of, o + 5 * n, c50, bias, j0, act, stream)
+            _finish(of, o + 5 * n + step, c51, bias, j0 + step, act, stream)
     for i in range(full, m):
         r = i * k
         for j0 in range(0, n, 2 * step):
@@ -175,8 +175,8 @@ def _product(a, b, out, bias, has_bias, act, stream):
                 ai = simd.vbroadcast(af, r + kk)
                 c0 = simd.vfma(ai, simd.vload(bf, kk * n + j0), c0)
                 c1 = simd.vfma(ai, simd.vload(bf, kk * n + j0 + step), c1)
-            _finish(of, i * n + j0, c0, bias, j0, has_bias, act, stream)
-            _finish(of, i * n + j0 + step, c1, bias, j0 + step, has_bias, act, stream)
+            _finish(of, i * n + j0, c0, bias, j0, act, stream)
+            _finish(of, i * n + j0 + step, c1, bias, j0 + step, act, stream)
     if stream:
         simd.sfence()
 
