@@ -163,6 +163,43 @@ def test_broadcast_view_inputs_match_numpy(threaded, fn, dtype):
                         assert len(threaded) > n
 
 
+@pytest.mark.parametrize("fn", BINARY, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_small_calls_with_broadcast_views_match_numpy(monkeypatch, fn, dtype):
+    # Below the threshold, a result broadcast along the innermost axis is worked out
+    # once and copied out on the calling thread: bit for bit NumPy's, same layout.
+    smalls = []
+    compute = elementwise._apply_broadcast
+
+    def counting(*args):
+        smalls.append(1)
+        return compute(*args)
+    monkeypatch.setattr(elementwise, "_apply_broadcast", counting)
+    views = _broadcast_views(dtype, 6)
+    full = _values([N, H, W, C], dtype, 7)
+    others = [full, _layout(full, "fortran"), _values([C], dtype, 8), dtype(0.75)]
+    others += views[3::2]
+    with np.errstate(all="ignore"):
+        for v in views:
+            for other in others:
+                for a, b in ((v, other), (other, v)):
+                    got = elementwise.apply(fn, (a, b))
+                    _same(got, fn(a, b))
+                    assert got is not a and got is not b
+        for v in views:
+            _same(elementwise.apply(np.sqrt, (v,)), np.sqrt(v))
+    assert smalls
+
+
+def test_mean_gradient_of_a_small_tensor_is_one_value_copied_out():
+    # The gradient of reduce_mean over a small tensor: a broadcast scalar divided by
+    # the count, worked out once (see `_apply_broadcast`), equal to TF1's values.
+    x = mg.placeholder(mg.float32, [N, H, W, C])
+    (g,) = mg.gradients(mg.reduce_mean(mg.square(x)) * 0 + mg.reduce_mean(x), [x])
+    got = evaluate(g, {x: np.ones([N, H, W, C], np.float32)})
+    np.testing.assert_array_equal(got, np.full([N, H, W, C], 1.0 / (N * H * W * C), np.float32))
+
+
 @pytest.mark.parametrize("fn", UNARY, ids=lambda f: f.__name__)
 def test_unary_broadcast_views_match_numpy(threaded, fn):
     for dtype in (np.float32, np.float64):

@@ -31,7 +31,9 @@ broadcast to [32, 56, 56, 128] and divided by 3 took 3.8 ms on one core, 2.2 ms 
 halves. Such a result is itself broadcast along that axis, so it is computed once over
 the axes some input varies along (one element here), then copied out in parts: 1.1 ms.
 That small call applies the same function to the same values, and the tests check
-it bit for bit against the plain call for every op.
+it bit for bit against the plain call for every op. Calls below the size threshold do
+the same on the calling thread (`_apply_broadcast`): the gradient of `reduce_mean`
+over [8, 28, 28, 64] took 122 us as one NumPy call, 32 us so.
 
 Sums split over the reduced axes add per-part partial sums, so they may differ from
 `np.sum` in the last bits (each partial is still NumPy's sum over its rows, pairwise
@@ -132,10 +134,37 @@ def apply(fn, inputs):
     """
     # Judged by the largest input: that check is all small calls, most calls, pay (an
     # output larger than every input, an outer product, is not split).
+    broadcast = False
     for a in inputs:
         if a.size >= MIN_PARALLEL_SIZE:
             return _apply_split(fn, inputs)
+        broadcast = broadcast or (a.ndim and a.size > 1 and not all(a.strides))
+    if broadcast:
+        return _apply_broadcast(fn, inputs)
     return fn(*inputs)
+
+
+def _apply_broadcast(fn, inputs):
+    """`apply` for a small call with a broadcast view among its inputs: when the result
+    is broadcast along the innermost axis too (every input is), it is worked out once
+    over the axes some input varies along and copied out, on this thread, as
+    `_apply_split` does for large calls. NumPy's loop over a zero-stride innermost axis
+    is scalar code: the gradient of `reduce_mean` over [8, 28, 28, 64], a scalar
+    broadcast and divided by the count, took 122 us against 33 for a dense array."""
+    shape = np.broadcast_shapes(*(np.shape(a) for a in inputs))
+    sliced = [_unbroadcast(a) for a in inputs]
+    order = _memory_order([a for a in sliced if isinstance(a, np.ndarray) and a.size > 1],
+                          shape)
+    if order is None or math.prod(shape) == 0:
+        return fn(*inputs)
+    innermost = next((i for i in reversed(order) if shape[i] != 1), None)
+    if innermost is None or not all(_broadcast_along(a, innermost, len(shape)) for a in sliced):
+        return fn(*inputs)
+    small = np.asarray(fn(*sliced))
+    mem = np.empty([shape[i] for i in order], small.dtype)
+    out = mem if order == sorted(order) else mem.transpose(np.argsort(order))
+    np.copyto(out, small)
+    return out
 
 
 def _apply_split(fn, inputs):
