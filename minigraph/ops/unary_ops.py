@@ -19,9 +19,10 @@ class _Unary(Op):
     """Elementwise op with output dtype and shape equal to its input's.
 
     An op computed by one NumPy ufunc (or a function with a ufunc's `out=` contract)
-    names it as `ufunc`: large inputs are then computed on several threads into a
-    recycled buffer (`kernels.elementwise`), small ones by a direct call (all that
-    most runs pay is a size check). Other ops override `kernel`.
+    names it as `ufunc` and runs through `kernels.elementwise.apply`: large inputs are
+    computed on several threads into a recycled buffer, a result broadcast along the
+    innermost axis once and copied out, anything else by a direct call (what most runs
+    pay is a size and layout check). Other ops override `kernel`.
     """
 
     abstract = True
@@ -35,7 +36,8 @@ class _Unary(Op):
         return [(x.dtype, x.shape)]
 
     def kernel(self, x):
-        if x.size < elementwise.MIN_PARALLEL_SIZE:
+        # Small and no broadcast view, most calls: the direct call (see math_ops._Binary).
+        if x.size < elementwise.MIN_PARALLEL_SIZE and (x.base is None or x.flags.c_contiguous):
             return self.ufunc(x)
         return elementwise.apply(self.ufunc, (x,))
 

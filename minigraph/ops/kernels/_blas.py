@@ -1,5 +1,7 @@
-"""Matrix products for the conv kernels: OpenBLAS, split over our own threads.
+"""Matrix products for the conv kernels, split over our own threads.
 
+Each part goes to our register-blocked kernel (`gemm.py`) when its shape suits it (a
+small B: every conv-shaped product; faster than OpenBLAS there), else to OpenBLAS.
 Two problems with calling `np.matmul` directly, both measured on a 2-core AMD Zen 5:
 
 1. OpenBLAS runs a large product on its own thread pool, whose workers then busy-wait
@@ -17,7 +19,9 @@ Two problems with calling `np.matmul` directly, both measured on a 2-core AMD Ze
    `OPENBLAS_NUM_THREADS=1` (no thread pool at all) and call its `cblas_?gemm`. NumPy's
    own copy is untouched. `MINIGRAPH_PRIVATE_BLAS=0` turns this off.
 
-Without OpenBLAS (another BLAS), products simply go to `np.matmul`. The thread count
+Without OpenBLAS (another BLAS), products simply go to `np.matmul`, ours included
+(`matmul_into`, `matmul_tn`; the fused kernels still call `gemm` directly). The thread
+count
 follows numba's (NUMBA_NUM_THREADS), like the other kernels.
 
 The same pool runs large NumPy elementwise work (`run_parallel`, used by `elementwise`),
