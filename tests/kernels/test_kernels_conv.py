@@ -172,6 +172,33 @@ def test_blas_products_split_over_threads_match_numpy():
         np.testing.assert_allclose(small, c[:10].T @ d[:10], rtol=1e-5)
 
 
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_matmul_into_streams_a_large_output(monkeypatch, dt):
+    # A product whose output reaches the streaming size (a pointwise input gradient) is
+    # written with non-temporal stores by every part, with the same values as cached
+    # stores, and its rows split over the threads.
+    from minigraph.ops.kernels import _alloc, _blas, gemm, simd
+    rs = np.random.RandomState(4)
+    a = rs.uniform(-1, 1, (4099, 40)).astype(dt)
+    b = rs.uniform(-1, 1, (40, 64)).astype(dt)
+    seen = []
+    product = gemm.product
+    monkeypatch.setattr(gemm, "product", lambda *args, **kw: seen.append(
+        (args[0].shape[0], kw.get("stream", False))) or product(*args, **kw))
+    monkeypatch.setattr(_blas, "_MIN_SPLIT_WORK", 1)
+    outs = []
+    for limit in (1 << 60, 0):
+        monkeypatch.setattr(gemm, "_STREAM_BYTES", limit)
+        out = _alloc.aligned((4099, 64), dt)
+        outs.append(_blas.matmul_into(a, b, out).copy())
+        streamed = limit == 0 and simd.available()
+        assert seen and all(s == streamed for _, s in seen), seen
+        assert sum(rows for rows, _ in seen) == 4099
+        del seen[:]
+    np.testing.assert_array_equal(outs[0], outs[1])
+    np.testing.assert_allclose(outs[0], a.astype(np.float64) @ b, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("k", [3, 5, 2])
 @pytest.mark.parametrize("dt,c", [(np.float32, 16), (np.float32, 48), (np.float64, 8),
                                   (np.float64, 24)])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from minigraph.ops.kernels import bias as bias_kernel
-from minigraph.ops.kernels import conv, depthwise, fused
+from minigraph.ops.kernels import conv, depthwise, fused, gemm
 from tests.kernels import refs
 
 
@@ -44,10 +44,10 @@ def test_streamed_output_equals_cached_output(monkeypatch, act, dtype, use_bias)
     bias[5] = -0.0
     outs = []
     for limit in (1 << 60, 0):
-        monkeypatch.setattr(fused, "_STREAM_BYTES", limit)
+        monkeypatch.setattr(gemm, "_STREAM_BYTES", limit)
         out = depthwise._alloc.aligned((2053, 32), dtype)
         out[...] = 7
-        assert fused._streamable(out) == (limit == 0 and simd.available())
+        assert gemm.streamable(out) == (limit == 0 and simd.available())
         outs.append(fused.matmul_rows(b, out, a=a, bias=bias if use_bias else None,
                                       act=act).copy())
     np.testing.assert_array_equal(outs[0], outs[1])

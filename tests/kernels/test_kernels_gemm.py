@@ -171,7 +171,7 @@ def test_separable_forward_with_the_register_kernel(monkeypatch, dtype, act, str
     monkeypatch.setattr(fused, "_TILE_BYTES", 4096)
     calls = []
     product = gemm.product
-    monkeypatch.setattr(gemm, "product", lambda *args: calls.append(1) or product(*args))
+    monkeypatch.setattr(gemm, "product", lambda *args, **kw: calls.append(1) or product(*args, **kw))
     d = depthwise.forward(x, fd, strides, (1, 1), (pt, pl), (oh, ow))
     y = bias_kernel.bias_add(conv.forward(d, fp, (1, 1), (1, 1), (0, 0), (oh, ow)), b, 3)
     if act == "Relu":
@@ -179,7 +179,7 @@ def test_separable_forward_with_the_register_kernel(monkeypatch, dtype, act, str
     want = refs.depthwise(x, fd, strides, (1, 1), "SAME") @ fp.reshape(c * mult, f) + b
     tol = 1e-5 if dtype == np.float32 else 1e-12
     for limit in (1 << 60, 0):  # cached, then streamed stores
-        monkeypatch.setattr(fused, "_STREAM_BYTES", limit)
+        monkeypatch.setattr(gemm, "_STREAM_BYTES", limit)
         got, dw = fused.separable_forward(x, fd, fp, strides, (1, 1), (pt, pl), (oh, ow),
                                           bias=b, act=act, keep_depthwise=True)
         assert calls, "the fused pass did not use the register kernel"

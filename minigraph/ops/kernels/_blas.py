@@ -271,16 +271,17 @@ def _n_parts(work, rows):
     return max(1, min(num_threads(), rows))
 
 
-def _gemm(trans_a, a, b, out):
+def _gemm(trans_a, a, b, out, stream=False):
     """out = op(a) @ b: by our register-blocked kernel when the shapes suit it (`gemm`:
     a small B, faster than OpenBLAS there), else by the private library when it can,
-    else by NumPy."""
+    else by NumPy. `stream`: our kernel writes `out` with non-temporal stores (out as
+    `gemm.streamable` requires; the others write it as usual)."""
     from minigraph.ops.kernels import gemm as kernel  # imports numba: not at import
     if trans_a and kernel.usable_tn(a, b, out):
         kernel.product_tn(a, b, out)
         return
     if not trans_a and kernel.usable(a, b, out):
-        kernel.product(a, b, out)
+        kernel.product(a, b, out, stream=stream)
         return
     gemm = _state["gemm"]
     fn = None if gemm is None else gemm.get(out.dtype)
@@ -304,10 +305,13 @@ def matmul_into(a, b, out):
     if m == 0 or a.shape[1] == 0:
         out[...] = 0
         return out
+    from minigraph.ops.kernels import gemm  # imports numba: not at import
     n = _n_parts(m * a.shape[1] * b.shape[1], m)
     bounds = [m * i // n for i in range(n + 1)]
     b = np.ascontiguousarray(b)
-    _run([lambda lo=lo, hi=hi: _gemm(False, a[lo:hi], b, out[lo:hi])
+    # A large output goes straight to memory: each part's rows are whole vectors too.
+    stream = gemm.streamable(out)
+    _run([lambda lo=lo, hi=hi: _gemm(False, a[lo:hi], b, out[lo:hi], stream)
           for lo, hi in zip(bounds[:-1], bounds[1:])], out.dtype)
     return out
 

@@ -21,7 +21,7 @@ tiles and thread splits change no value, and the result equals the unfused ops'
 whenever their product adds its terms in the same order (OpenBLAS, like `gemm`, adds
 in increasing k up to its block depth, a few hundred; bit for bit in the tests).
 
-A large output (`_STREAM_BYTES`) is written with non-temporal stores, which skip
+A large output (`gemm.streamable`) is written with non-temporal stores, which skip
 reading each output line into the cache before overwriting it: by `gemm` directly, or
 by the epilogue from a scratch tile the OpenBLAS product wrote (in cache).
 """
@@ -33,19 +33,6 @@ from minigraph.ops.kernels._jit import jit
 # Tile of A: big enough that per-tile calls (producer, gemm, epilogue: ~10 us each) stay
 # in the noise, small enough that A's tile and the output tile stay in a 1-2 MB L2.
 _TILE_BYTES = 1024 << 10
-
-# Outputs at least this large are written with non-temporal stores (`_epilogue_stream`):
-# half the 32 MB L3 this was measured with; a smaller output is better left in cache for
-# the op that reads it next. The stride-2 separable block (25.7 MB output): 4.33 -> 4.02
-# ms; the 51 MB MobileNet and k5 outputs: no change.
-_STREAM_BYTES = 16 << 20
-
-
-def _streamable(out):
-    # Large, and whole 64-byte vectors at aligned addresses for the compiled SIMD stores.
-    return (out.nbytes >= _STREAM_BYTES and simd.available() and out.flags.c_contiguous
-            and out.ctypes.data % 64 == 0 and (out.shape[1] * out.itemsize) % 64 == 0)
-
 
 # Activation codes of the epilogue (which TF1 op follows the product, if any).
 ACTIVATIONS = {None: 0, "Relu": 1, "Relu6": 2}
@@ -162,8 +149,8 @@ def matmul_rows(b, out, a=None, fill=None, group=1, bias=None, act=None, a_out=N
     # Several tiles per part, else one thread idles while the other finishes.
     bounds = [groups * i // parts for i in range(parts + 1)]
 
-    stream = k > 0 and _streamable(out)
-    stream_a = a_out is not None and _streamable(a_out)
+    stream = k > 0 and gemm.streamable(out)
+    stream_a = a_out is not None and gemm.streamable(a_out)
     # Our kernel (`gemm`) multiplies when B's shape suits it and writes the output with
     # its epilogue straight from registers.
     direct = gemm.fits(b, out) and (fill is not None or gemm.usable(a, b, out))

@@ -11,8 +11,8 @@ K from 16 to 1024 and N from 32 to 512 (the core's peak, two 16-lane FMAs a cycl
 long as B stays in the L2 cache (`usable`). `_blas._gemm` sends it every product it can
 take.
 
-The rows of A are prefetched two blocks ahead, so A may come from memory (245 GFLOP/s
-where OpenBLAS ran at 206-213). `product_tn` is the filter gradient's product a.T @ b
+The rows of A are prefetched two blocks ahead, spread over the block's column steps, so
+A may come from memory (230-250 GFLOP/s where OpenBLAS ran at 206-213). `product_tn` is the filter gradient's product a.T @ b
 over many rows (pixels): the same register block, over passes of 32 rows that stay in
 L1 (the next pass prefetched meanwhile), adding each pass into the output; 210-245
 GFLOP/s against OpenBLAS's 148-174 for 6k-100k rows, and, with its sums taken in two
@@ -34,6 +34,20 @@ from minigraph.ops.kernels._jit import jit, jit_inline
 # B (k x n) must fit in L2 with room for rows of A: every block of six rows reads all of
 # it. (Measured on a 1 MB L2; beyond this OpenBLAS's blocking wins.)
 _MAX_B_BYTES = 256 << 10
+
+# Outputs at least this large are written with non-temporal stores (`streamable`): half
+# the 32 MB L3 this was measured with; a smaller output is better left in cache for the
+# op that reads it next. The stride-2 separable block (25.7 MB output): 4.33 -> 4.02 ms;
+# the pointwise input gradient of the MobileNet block (51 MB): 8.96 -> 7.92 ms.
+_STREAM_BYTES = 16 << 20
+
+
+def streamable(out):
+    """Whether an output is best written with non-temporal stores, which skip reading
+    each line into the cache before overwriting it: large (`_STREAM_BYTES`), and whole
+    64-byte vectors at aligned addresses for the compiled SIMD stores."""
+    return (out.nbytes >= _STREAM_BYTES and simd.available() and out.flags.c_contiguous
+            and out.ctypes.data % 64 == 0 and (out.shape[-1] * out.itemsize) % 64 == 0)
 
 def usable(a, b, out):
     """Whether `product` runs out = a @ b: float32/float64 C-contiguous arrays of one
@@ -140,13 +154,20 @@ def _product(a, b, out, bias, act, stream):
     step = simd.VECTOR_BYTES // out.itemsize
     z = simd.vzero(bf)
     full = m - m % 6
-    ahead = 2 * 6 * k  # prefetch A two blocks of rows ahead
+    # A is prefetched two blocks of rows ahead, a share of those six rows before each
+    # column block: all of them at once (48 lines for k = 128) filled the core's queue of
+    # misses and stalled the loads of B behind them (A from memory, k = n = 128: 200 ->
+    # 230 GFLOP/s).
+    ahead = 2 * 6 * k
+    blocks = max(1, n // (2 * step))
+    share = -(-6 * k // (blocks * step)) * step
     for i0 in range(0, full, 6):
         p0 = i0 * k + ahead
-        if p0 + 6 * k <= m * k:
-            for p in range(p0, p0 + 6 * k, step):
-                simd.prefetch(af, p)
+        p1 = p0 + 6 * k if p0 + 6 * k <= m * k else p0
         for j0 in range(0, n, 2 * step):
+            q = p0 + j0 // (2 * step) * share
+            for p in range(q, min(q + share, p1), step):
+                simd.prefetch(af, p)
             c00, c01, c10, c11, c20, c21 = z, z, z, z, z, z
             c30, c31, c40, c41, c50, c51 = z, z, z, z, z, z
             for kk in range(k):
