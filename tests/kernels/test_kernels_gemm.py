@@ -129,6 +129,20 @@ def test_product_without_bias_adds_nothing(dtype):
     assert np.array_equal(np.signbit(out), np.signbit(want)) and not np.signbit(out[1]).any()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_aligned_zeros(dtype):
+    # Scratch of the compiled kernels (depthwise rings and strips, product_tn's partial
+    # sums): zeroed, of the shape and dtype asked, starting at a vector boundary every
+    # time (numba's own arrays start at 32 bytes, half of them between two lines).
+    like = np.zeros(1, dtype)
+    for rows, cols in [(1, 1), (3, 5), (4, 58 * 16), (1, 16384)]:
+        for _ in range(20):
+            z = simd.aligned_zeros(rows, cols, like)
+            assert z.shape == (rows, cols) and z.dtype == dtype and z.flags.c_contiguous
+            assert z.ctypes.data % simd.VECTOR_BYTES == 0
+            assert not z.any()
+
+
 def test_usable():
     f32 = np.zeros((10, 8), np.float32)
     b = np.zeros((8, 32), np.float32)

@@ -602,7 +602,7 @@ def _padded_rows(xf, wf, sh, sw, row_off, col_off, kw, c, oh_n, pl, wp, r0, r1, 
     w = xf.shape[2] // c
     ow_n = out.shape[1] // c
     span = abs(row_off[n_taps - 1] - row_off[0]) + 1  # input rows under one output row
-    ring = np.zeros((span + 1, wp * c), dtype=out.dtype)
+    ring = simd.aligned_zeros(span + 1, wp * c, out)
     ring3 = ring.reshape(1, span + 1, wp * c)
     ring_id = np.full(span, -1, dtype=np.int64)
     ia = np.empty(kh, dtype=np.int64)
@@ -617,7 +617,7 @@ def _padded_rows(xf, wf, sh, sw, row_off, col_off, kw, c, oh_n, pl, wp, r0, r1, 
     # input column p + left (left end) or p + hi*sw + left (right end).
     m = max(lo, ow_n - hi)
     sp = (m - 1) * sw + right - left + 1 if m > 0 else 1
-    strip = np.zeros((1, kh, sp * c), dtype=out.dtype)
+    strip = simd.aligned_zeros(kh, sp * c, out).reshape(1, kh, sp * c)
     rows = np.arange(kh)
     soff = col_off - pl - left  # tap offsets in a strip
     cx = col_off - pl  # in the input row
@@ -774,7 +774,7 @@ def _padded_filter_rows(xf, drows, sh, sw, row_off, col_off, kw, c, oh_n, pl, wp
     n_taps = row_off.shape[0]
     kh = n_taps // kw
     span = abs(row_off[n_taps - 1] - row_off[0]) + 1
-    ring = np.zeros((span + 1, wp * c), dtype=blk.dtype)
+    ring = simd.aligned_zeros(span + 1, wp * c, blk)
     ring3 = ring.reshape(1, span + 1, wp * c)
     ring_id = np.full(span, -1, dtype=np.int64)
     ia = np.empty(kh, dtype=np.int64)

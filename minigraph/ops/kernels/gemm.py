@@ -221,7 +221,7 @@ def _product_tn(a, b, out):
         of[k] = 0
     # Sums of _TN_GROUP passes at a time go to `part`, then into out: two levels, so a
     # long sum (100k rows) does not add each pass's small sum to an ever larger total.
-    part = np.zeros(out.size, out.dtype)
+    part = simd.aligned_zeros(1, out.size, out).reshape(-1)
     full = p - p % 6
     blocks = full // 6
     for r0 in range(0, m, _TN_ROWS):

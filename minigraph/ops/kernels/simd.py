@@ -21,10 +21,13 @@ NUMBA_DISABLE_JIT, so their callers check `available()` and otherwise take the s
 kernels.
 """
 import numba
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, models, register_model
+
+from minigraph.ops.kernels._jit import jit
 
 VECTOR_BYTES = 64
 
@@ -231,3 +234,16 @@ def lanes(dtype):
 def available():
     """False when numba runs kernels as plain Python (NUMBA_DISABLE_JIT)."""
     return not numba.config.DISABLE_JIT
+
+
+@jit
+def aligned_zeros(rows, cols, like):
+    """A zeroed [rows, cols] array of like's dtype that starts at a `VECTOR_BYTES`
+    boundary, for compiled kernels' scratch: numba's own arrays start at 32 bytes, so half
+    of the time every vector load from them straddles two cache lines (the 3x3 depthwise
+    row kernel took 4.97 ns per output vector from such rows, 3.54 from aligned ones).
+    Its rows are aligned too when cols * itemsize is a multiple of `VECTOR_BYTES`."""
+    lanes = VECTOR_BYTES // like.itemsize
+    raw = np.zeros(rows * cols + lanes, dtype=like.dtype)
+    off = (-(raw.ctypes.data % VECTOR_BYTES) % VECTOR_BYTES) // like.itemsize
+    return raw[off:off + rows * cols].reshape(rows, cols)
