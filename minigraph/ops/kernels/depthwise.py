@@ -801,7 +801,7 @@ def _padded_filter(x, dy, sh, sw, row_off, col_off, kw, pl, wp, flush_rows, part
     n_parts = parts.shape[0]
     rows = n_img * oh_n
     for p in prange(n_parts):
-        blk = np.zeros(parts.shape[1], dtype=x.dtype)
+        blk = simd.aligned_zeros(1, parts.shape[1], x).reshape(-1)
         r0 = p * rows // n_parts
         r1 = (p + 1) * rows // n_parts
         _padded_filter_rows(xf, df[r0:r1], sh, sw, row_off, col_off, kw, c, oh_n, pl, wp, r0,

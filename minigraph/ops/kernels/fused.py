@@ -267,7 +267,8 @@ def separable_filter_grad(dy, fp, x, f_shape, strides, dilations, pads):
     def run(p):
         g0, g1 = bounds[p], bounds[p + 1]
         buf = _alloc.aligned((tile * ow_n, cm), dtype)
-        blk = np.zeros(shape, dtype)
+        blk = _alloc.aligned(shape, dtype)  # the SIMD kernels load and store its vectors
+        blk[...] = 0
         for t0 in range(g0, g1, tile):
             t1 = min(g1, t0 + tile)
             d = buf[:(t1 - t0) * ow_n]
