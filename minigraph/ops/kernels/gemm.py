@@ -12,17 +12,18 @@ long as B stays in the L2 cache (`usable`). `_blas._gemm` sends it every product
 take.
 
 The rows of A are prefetched two blocks ahead, spread over the block's column steps, so
-A may come from memory (230-250 GFLOP/s where OpenBLAS ran at 206-213). `product_tn` is the filter gradient's product a.T @ b
-over many rows (pixels): the same register block, over passes of 32 rows that stay in
-L1 (the next pass prefetched meanwhile), adding each pass into the output; 210-245
-GFLOP/s against OpenBLAS's 148-174 for 6k-100k rows, and, with its sums taken in two
-levels, half of OpenBLAS's rounding error on 100k rows.
+A may come from memory (230-250 GFLOP/s where OpenBLAS ran at 206-213). `product_tn` is
+the filter gradient's product a.T @ b over many rows (pixels): the same register block,
+over passes of 32 rows that stay in L1 (the next pass prefetched meanwhile), adding each
+pass into the output; 210-245 GFLOP/s against OpenBLAS's 148-174 for 6k-100k rows, and,
+with its sums taken in two levels, half of OpenBLAS's rounding error on 100k rows.
 
 Each output element of `product` is the sum over k in increasing order, one FMA per
 term: the same additions in the same order for every row, whichever thread runs it
-and however the rows are cut. The output block can take the bias and activation of a fused epilogue
-in registers, and be written with non-temporal stores (straight to memory, for outputs
-larger than the caches), so the output is written once and never read back.
+and however the rows are cut. The output block can take the bias and activation of a
+fused epilogue in registers, and be written with non-temporal stores (straight to
+memory, for outputs larger than the caches), so the output is written once and never
+read back.
 """
 import functools
 
@@ -38,7 +39,7 @@ _MAX_B_BYTES = 256 << 10
 # Outputs at least this large are written with non-temporal stores (`streamable`): half
 # the 32 MB L3 this was measured with; a smaller output is better left in cache for the
 # op that reads it next. The stride-2 separable block (25.7 MB output): 4.33 -> 4.02 ms;
-# the pointwise input gradient of the MobileNet block (51 MB): 8.96 -> 7.92 ms.
+# the pointwise input gradient of the MobileNet block (51 MB): 9.50 -> 9.38 ms.
 _STREAM_BYTES = 16 << 20
 
 
@@ -48,6 +49,7 @@ def streamable(out):
     64-byte vectors at aligned addresses for the compiled SIMD stores."""
     return (out.nbytes >= _STREAM_BYTES and simd.available() and out.flags.c_contiguous
             and out.ctypes.data % 64 == 0 and (out.shape[-1] * out.itemsize) % 64 == 0)
+
 
 def usable(a, b, out):
     """Whether `product` runs out = a @ b: float32/float64 C-contiguous arrays of one
